@@ -1,0 +1,396 @@
+"""Command line: a thin shell over the pipeline, the store and the evaluators.
+
+Data goes to stdout, logs and progress to stderr. Exit codes (CONTRACT.md): 0 ok;
+1 some inputs were rejected or failed; 2 usage error; 3 cannot open the store.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Iterator, List, Optional
+
+import typer
+from rich.console import Console
+
+from .records import ArticleRecord
+from .settings import Settings
+
+EXIT_OK, EXIT_SOME_BAD, EXIT_USAGE, EXIT_STORE = 0, 1, 2, 3
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="eventwire: news articles in, checkable facts out.")
+eval_app = typer.Typer(no_args_is_help=True, help="Score eventwire on a labelled set.")
+train_app = typer.Typer(no_args_is_help=True, help="Train the shipped models (fixed seed).")
+app.add_typer(eval_app, name="eval")
+app.add_typer(train_app, name="train")
+
+err = Console(stderr=True)
+
+
+def _settings(**overrides) -> Settings:
+    return Settings.load(**overrides)
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+def _usage(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}")
+    return typer.Exit(EXIT_USAGE)
+
+
+def _parse_date(value: Optional[str]):
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise _usage(f"--published must be YYYY-MM-DD, got {value!r}") from None
+
+
+def _raw_articles(paths: List[str], published, url, settings: Settings):
+    from dataclasses import replace
+
+    from .ingest import read_paths
+
+    for raw in read_paths(paths, settings):
+        if published is not None and raw.published is None:
+            raw = replace(raw, published=published)
+        if url is not None and raw.url is None:
+            raw = replace(raw, url=url)
+        yield raw
+
+
+def _records(paths: List[str], published, url, settings: Settings) -> Iterator[ArticleRecord]:
+    from .runners import run_records
+
+    missing = [p for p in paths if p != "-" and not Path(p).exists()]
+    if missing:
+        raise _usage(f"no such file or folder: {', '.join(missing)}")
+    return run_records(_raw_articles(paths, published, url, settings), settings)
+
+
+class _Tally:
+    def __init__(self) -> None:
+        self.counts = {"ok": 0, "rejected": 0, "failed": 0}
+        self.bad: list[tuple[str, str, str]] = []
+        self.start = time.perf_counter()
+
+    def add(self, rec: ArticleRecord) -> None:
+        self.counts[rec.outcome.status] += 1
+        if not rec.ok:
+            self.bad.append((rec.source, rec.outcome.status, rec.outcome.reason or ""))
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def report(self, extra: str = "") -> int:
+        secs = time.perf_counter() - self.start
+        rate = self.total / secs if secs > 0 else 0.0
+        err.print(f"{self.total} articles in {secs:.1f} s ({rate:.1f}/s): "
+                  f"{self.counts['ok']} ok, {self.counts['rejected']} rejected, "
+                  f"{self.counts['failed']} failed{extra}")
+        for source, status, reason in self.bad[:50]:
+            err.print(f"  {status}: {source}: {reason}", markup=False, highlight=False)
+        if len(self.bad) > 50:
+            err.print(f"  … and {len(self.bad) - 50} more")
+        return EXIT_OK if not self.bad else EXIT_SOME_BAD
+
+
+@app.command()
+def extract(
+    paths: List[str] = typer.Argument(..., help="files or folders; - reads one article from stdin"),
+    published: Optional[str] = typer.Option(None, help="publication date YYYY-MM-DD (when the input has none)"),
+    url: Optional[str] = typer.Option(None, help="article URL (when the input has none)"),
+    workers: int = typer.Option(1, min=1, help="worker processes"),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """Print one JSON article record per article (JSON Lines on stdout)."""
+    _setup_logging(verbose)
+    settings = _settings(workers=workers)
+    pub = _parse_date(published)
+    tally = _Tally()
+    out = sys.stdout
+    for rec in _records(paths, pub, url, settings):
+        tally.add(rec)
+        out.write(json.dumps(rec.to_dict(), ensure_ascii=False) + "\n")
+        out.flush()
+    raise typer.Exit(tally.report())
+
+
+@app.command()
+def ingest(
+    paths: List[str] = typer.Argument(..., help="files or folders; - reads one article from stdin"),
+    db: Optional[str] = typer.Option(None, help="store URL (default sqlite:///eventwire.db)"),
+    published: Optional[str] = typer.Option(None, help="publication date YYYY-MM-DD (when the input has none)"),
+    url: Optional[str] = typer.Option(None, help="article URL (when the input has none)"),
+    workers: int = typer.Option(1, min=1, help="worker processes"),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """Run the pipeline and store the records (idempotent)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .store import StoreError, open_store
+
+    _setup_logging(verbose)
+    settings = _settings(workers=workers, db=db)
+    pub = _parse_date(published)
+    try:
+        store = open_store(settings.db, settings)
+    except StoreError as e:
+        err.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(EXIT_STORE) from None
+    tally = _Tally()
+    progress = Progress(TextColumn("ingest"), BarColumn(), TextColumn("{task.completed} articles"),
+                        TextColumn("{task.fields[rate]:.1f}/s"), TimeElapsedColumn(),
+                        console=err, disable=not err.is_terminal, transient=True)
+
+    def counted() -> Iterator[ArticleRecord]:
+        for rec in _records(paths, pub, url, settings):
+            tally.add(rec)
+            elapsed = time.perf_counter() - tally.start
+            progress.update(task, advance=1, rate=tally.total / elapsed if elapsed else 0.0)
+            yield rec
+
+    try:
+        with progress:
+            task = progress.add_task("ingest", total=None, rate=0.0)
+            result = store.write(counted())
+    except KeyboardInterrupt:
+        err.print("interrupted: what was committed is kept")
+        store.close()
+        raise typer.Exit(130) from None
+    except StoreError as e:
+        err.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(EXIT_STORE) from None
+    store.close()
+    raise typer.Exit(tally.report(f"; store: {result.describe()}"))
+
+
+@app.command()
+def export(
+    format: str = typer.Option(..., "--format", help="jsonl | csv | parquet"),
+    out: Path = typer.Option(..., "--out", help="output file ('-' for stdout with jsonl/csv)"),
+    db: Optional[str] = typer.Option(None, help="store URL"),
+    table: str = typer.Option("events", help="csv/parquet table: events | quotes | actors | dates | articles"),
+    outcome: Optional[str] = typer.Option(None, help="only articles with this outcome"),
+    country: Optional[str] = typer.Option(None, help="only events/actors with this country (ISO-3)"),
+    since: Optional[str] = typer.Option(None, help="published on or after YYYY-MM-DD"),
+    until: Optional[str] = typer.Option(None, help="published on or before YYYY-MM-DD"),
+    plover: Optional[str] = typer.Option(None, help="only events of this PLOVER type"),
+) -> None:
+    """Write stored records out as JSON Lines, CSV or Parquet."""
+    from .store import StoreError, open_store
+    from .store.export import FORMATS, TABLES, export_store
+
+    if format not in FORMATS:
+        raise _usage(f"--format must be one of {', '.join(FORMATS)}")
+    if table not in TABLES:
+        raise _usage(f"--table must be one of {', '.join(TABLES)}")
+    settings = _settings(db=db)
+    try:
+        store = open_store(settings.db, settings, create=False)
+    except StoreError as e:
+        err.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(EXIT_STORE) from None
+    filters = {"outcome": outcome, "country": country, "since": _parse_date(since),
+               "until": _parse_date(until), "plover": plover}
+    n = export_store(store, format, out, table=table, filters=filters)
+    store.close()
+    err.print(f"wrote {n} rows to {out}")
+
+
+@app.command()
+def stats(
+    db: Optional[str] = typer.Option(None, help="store URL"),
+    as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+) -> None:
+    """Counts by outcome, by country and by event type."""
+    from rich.table import Table
+
+    from .store import StoreError, open_store
+
+    settings = _settings(db=db)
+    try:
+        store = open_store(settings.db, settings, create=False)
+    except StoreError as e:
+        err.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(EXIT_STORE) from None
+    s = store.stats()
+    store.close()
+    if as_json:
+        print(json.dumps(s, indent=2))
+        return
+    console = Console()
+    for section, counts in s.items():
+        if not isinstance(counts, dict):
+            console.print(f"{section}: {counts}")
+            continue
+        t = Table(title=section)
+        t.add_column(section.rstrip("s") if section != "countries" else "country")
+        t.add_column("count", justify="right")
+        for k, v in counts.items():
+            t.add_row(str(k), str(v))
+        console.print(t)
+
+
+@app.command()
+def code(
+    tsv: Path = typer.Argument(..., help="TSV file with a header row"),
+    sentence_col: str = typer.Option("sentence", "--sentence-col"),
+    source_col: str = typer.Option("source", "--source-col"),
+    target_col: str = typer.Option("target", "--target-col"),
+) -> None:
+    """Code single sentences (one event per row) as JSON Lines."""
+    from .events.coding import CodingInputError, code_tsv
+
+    settings = _settings()
+    try:
+        for row in code_tsv(tsv, settings, sentence_col=sentence_col, source_col=source_col,
+                            target_col=target_col):
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+    except CodingInputError as e:
+        raise _usage(str(e)) from None
+
+
+def _print_metrics(result: dict, as_json: bool, render) -> None:
+    if as_json:
+        print(json.dumps(result, indent=2))
+    else:
+        Console().print(render(result))
+
+
+@eval_app.command("plv")
+def eval_plv(
+    path: Path = typer.Argument(..., help="PLV TSV (sentence, source, target, gold_root)"),
+    folds: int = typer.Option(0, help="k-fold cross-validation of the trainable coder (0: score the shipped model)"),
+    confusion: Optional[Path] = typer.Option(None, help="also write the confusion matrix as CSV here"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Accuracy and macro-F1 over the PLV labels (CONCEDE/RETREAT as YIELD)."""
+    from .eval.plv import evaluate_plv, render_plv
+
+    if not path.exists():
+        raise _usage(f"no such file: {path}")
+    result = evaluate_plv(path, _settings(), folds=folds, confusion_out=confusion,
+                          stderr=err)
+    _print_metrics(result, as_json, render_plv)
+
+
+@eval_app.command("polnear")
+def eval_polnear(
+    path: Path = typer.Argument(..., help="PolNeAR split folder (text/, attributions/)"),
+    limit: int = typer.Option(0, help="score only the first N articles (0: all)"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Content P/R/F1, source accuracy, linked F1 and cue F1 on PolNeAR."""
+    from .eval.polnear import evaluate_polnear, render_polnear
+
+    if not (path / "text").is_dir():
+        raise _usage(f"{path} has no text/ folder (expected a PolNeAR split)")
+    result = evaluate_polnear(path, _settings(), limit=limit or None)
+    _print_metrics(result, as_json, render_polnear)
+
+
+@eval_app.command("actors")
+def eval_actors(
+    path: Optional[Path] = typer.Argument(None, help="gold JSONL (default: the bundled gold file)"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Precision/recall per field for actors and dates on a hand-made gold file."""
+    from .eval.actors import evaluate_actors, render_actors
+
+    result = evaluate_actors(path, _settings())
+    _print_metrics(result, as_json, render_actors)
+
+
+@train_app.command("events")
+def train_events(
+    data: Optional[Path] = typer.Option(None, help="PLV_train.tsv (default: ../shared/data/plv/PLV_train.tsv)"),
+    seed: int = typer.Option(13),
+    out: Optional[Path] = typer.Option(None, help="where to write the weights (default: inside the package)"),
+) -> None:
+    """Train the event classifier and print its cross-validated score."""
+    from .events.train import train_event_model
+
+    settings = _settings()
+    data = data or settings.shared_dir / "data/plv/PLV_train.tsv"
+    if not data.exists():
+        raise _usage(f"no such file: {data}")
+    result = train_event_model(data, seed=seed, out=out, settings=settings, log=err)
+    print(json.dumps(result, indent=2))
+
+
+@train_app.command("quotes")
+def train_quotes(
+    data: Optional[Path] = typer.Option(None, help="PolNeAR root (default: ../shared/data/polnear)"),
+    seed: int = typer.Option(13),
+    out: Optional[Path] = typer.Option(None, help="where to write the weights (default: inside the package)"),
+) -> None:
+    """Train the quote tagger on PolNeAR train and print the dev score."""
+    from .quote_model import train_quote_model
+
+    settings = _settings()
+    data = data or settings.shared_dir / "data/polnear"
+    if not (data / "train").is_dir():
+        raise _usage(f"{data} has no train/ folder")
+    result = train_quote_model(data, seed=seed, out=out, settings=settings, log=err)
+    print(json.dumps(result, indent=2))
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="bind address (loopback by default)"),
+    port: int = typer.Option(8000),
+    db: Optional[str] = typer.Option(None, help="store URL"),
+    write_token: Optional[str] = typer.Option(None, envvar="EVENTWIRE_WEB_WRITE_TOKEN",
+                                              help="enable writes; clients send it as a bearer token"),
+) -> None:
+    """Web UI and REST API over the store."""
+    import uvicorn
+
+    from .store import StoreError
+    from .web.app import create_app
+
+    settings = _settings(db=db, web_write_token=write_token)
+    try:
+        application = create_app(settings)
+    except StoreError as e:
+        err.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(EXIT_STORE) from None
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+@app.command()
+def spark(
+    input: str = typer.Option(..., "--input", help="path or glob: .jsonl, .txt, .warc(.gz)"),
+    output: Path = typer.Option(..., "--output", help="output folder for the Parquet tables"),
+    master: str = typer.Option("local[2]", help="Spark master URL"),
+    partitions: int = typer.Option(0, help="number of partitions (0: Spark's default)"),
+) -> None:
+    """Run the pipeline on Spark and write Parquet tables (articles, actors, quotes, events)."""
+    from .runners.spark import run_spark
+
+    summary = run_spark(input, output, _settings(), master=master, partitions=partitions or None)
+    err.print(json.dumps(summary))
+    raise typer.Exit(EXIT_OK if summary.get("bad", 0) == 0 else EXIT_SOME_BAD)
+
+
+def main() -> None:
+    try:
+        app()
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""The flow, in one screen: ingest → clean → nlp → actors → dates → quotes → events.
+
+Every article leaves as an ``ArticleRecord`` with an outcome: ``ok``, ``rejected``
+(bad input, with the reason) or ``failed`` (an error inside a stage). One bad article
+never stops a batch, and records come out in input order.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from itertools import islice
+from typing import Iterable, Iterator
+
+from .actors import resolve_actors
+from .clean import clean_article
+from .dates import resolve_dates
+from .events import code_events
+from .ingest import raw_from_string
+from .limits import ArticleTimeout, time_limit
+from .nlp import get_nlp
+from .quotes import attribute_quotes
+from .records import ArticleRecord, CleanArticle, Outcome, RawArticle
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def analyze(doc, article: CleanArticle, settings: Settings) -> ArticleRecord:
+    """Run the NLP-facing stages over one parsed article."""
+    actors = resolve_actors(doc, article)
+    dates = resolve_dates(doc, article)
+    quotes = attribute_quotes(doc, article, actors, settings)
+    events = code_events(doc, article, actors, dates, quotes)
+    return _record(article, Outcome("ok"), actors=actors, dates=dates, quotes=quotes,
+                   events=events)
+
+
+def process(raws: Iterable[RawArticle], settings: Settings | None = None) -> Iterator[ArticleRecord]:
+    """Stream records for raw articles, in input order, batching the parse."""
+    settings = settings or Settings.load()
+    nlp = get_nlp(settings)
+    it = iter(raws)
+    while batch := list(islice(it, settings.batch_size)):
+        cleaned = [clean_article(raw, settings) for raw in batch]
+        parseable = [c for c in cleaned if isinstance(c, CleanArticle)]
+        docs = _parse(nlp, parseable, settings)
+        for raw, c in zip(batch, cleaned):
+            if isinstance(c, Outcome):
+                yield _rejected(raw, c)
+                continue
+            yield _analyze_safely(docs.pop(0), c, settings)
+
+
+def extract(text_or_html: str, published: dt.date | str | None = None, url: str | None = None,
+            title: str | None = None, settings: Settings | None = None) -> ArticleRecord:
+    """Extract one article record from text or HTML."""
+    return next(process([raw_from_string(text_or_html, published=published, url=url,
+                                         title=title)], settings))
+
+
+def extract_many(items: Iterable[RawArticle | str], settings: Settings | None = None
+                 ) -> Iterator[ArticleRecord]:
+    """Batch form of :func:`extract`: takes raw articles or strings, streams records."""
+    return process((i if isinstance(i, RawArticle) else raw_from_string(i) for i in items),
+                   settings)
+
+
+def _parse(nlp, articles: list[CleanArticle], settings: Settings) -> list:
+    """Parse a batch; if the batch fails, parse one by one so only the culprit fails."""
+    try:
+        return list(nlp.pipe((a.text for a in articles), batch_size=settings.batch_size))
+    except Exception:  # noqa: BLE001 — isolate the failing article below
+        log.exception("batch parse failed; retrying article by article")
+        docs = []
+        for a in articles:
+            try:
+                docs.append(nlp(a.text))
+            except Exception as e:  # noqa: BLE001
+                docs.append(e)
+        return docs
+
+
+def _analyze_safely(doc, article: CleanArticle, settings: Settings) -> ArticleRecord:
+    if isinstance(doc, Exception):
+        return _record(article, Outcome("failed", f"parse error: {type(doc).__name__}: {doc}"))
+    if sum(1 for _ in doc.sents) > settings.max_sentences:
+        return _record(article, Outcome(
+            "rejected", f"too many sentences (over the limit of {settings.max_sentences}; "
+            "raise EVENTWIRE_MAX_SENTENCES to accept it)"))
+    try:
+        with time_limit(settings.article_timeout_s):
+            return analyze(doc, article, settings)
+    except ArticleTimeout:
+        return _record(article, Outcome(
+            "rejected", f"timeout: analysis took over {settings.article_timeout_s:g} s "
+            "(raise EVENTWIRE_ARTICLE_TIMEOUT_S to allow more)"))
+    except Exception as e:  # noqa: BLE001 — a stage bug fails one article, not the batch
+        log.exception("article %s failed", article.source)
+        return _record(article, Outcome("failed", f"{type(e).__name__}: {e}"))
+
+
+def _record(article: CleanArticle, outcome: Outcome, **stages) -> ArticleRecord:
+    return ArticleRecord(id=article.id, source=article.source, text=article.text,
+                         outcome=outcome, title=article.title, url=article.url,
+                         published=article.published, language=article.language,
+                         **{k: tuple(v) for k, v in stages.items()})
+
+
+def _rejected(raw: RawArticle, outcome: Outcome) -> ArticleRecord:
+    from .records import content_id
+
+    basis = raw.text or raw.html or raw.source
+    return ArticleRecord(id=content_id(f"{raw.source}\0{basis}"), source=raw.source, text="",
+                         outcome=outcome, title=raw.title, url=raw.url,
+                         published=raw.published, language=None)

@@ -1,0 +1,130 @@
+"""The store's tables (SQLAlchemy Core), shared by SQLite and PostgreSQL.
+
+One row per article (whatever its outcome), and one row per actor, quote, event and date
+of an ``ok`` article. A near-copy of a stored story gets its own ``articles`` row with
+``duplicate_of`` set and no fact rows, so facts are counted once. ``record_json`` keeps
+the whole article record so reads round-trip exactly.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (Boolean, Column, Float, ForeignKey, Index, Integer, LargeBinary,
+                        MetaData, String, Table, Text)
+
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+
+schema_version = Table(
+    "schema_version", metadata,
+    Column("version", Integer, primary_key=True),
+    Column("applied_at", String(32), nullable=False),
+)
+
+articles = Table(
+    "articles", metadata,
+    Column("id", String(16), primary_key=True),          # content hash (record id)
+    Column("source", Text, nullable=False),
+    Column("title", Text),
+    Column("url", Text),
+    Column("published", String(10)),                      # ISO date
+    Column("language", String(8)),
+    Column("text", Text, nullable=False),
+    Column("outcome", String(8), nullable=False),         # ok | rejected | failed
+    Column("reason", Text),
+    Column("duplicate_of", String(16)),                   # canonical article for near-copies
+    Column("similarity", Float),                          # estimated Jaccard to duplicate_of
+    Column("minhash", LargeBinary),                       # signature, to rebuild the LSH index
+    Column("n_actors", Integer, nullable=False, default=0),
+    Column("n_quotes", Integer, nullable=False, default=0),
+    Column("n_events", Integer, nullable=False, default=0),
+    Column("ingested_at", String(32), nullable=False),
+    Column("record_json", Text, nullable=False),
+)
+Index("ix_articles_published", articles.c.published)
+Index("ix_articles_outcome", articles.c.outcome)
+Index("ix_articles_duplicate_of", articles.c.duplicate_of)
+
+actors = Table(
+    "actors", metadata,
+    Column("article_id", String(16), ForeignKey("articles.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("actor_id", String(16), primary_key=True),     # "a1" … within the article
+    Column("name", Text, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("country", String(3)),
+    Column("sectors", Text, nullable=False, default=""),  # space-separated codes
+    Column("role", Text),
+    Column("n_mentions", Integer, nullable=False, default=0),
+    Column("mentions_json", Text, nullable=False, default="[]"),
+)
+Index("ix_actors_name", actors.c.name)
+Index("ix_actors_country", actors.c.country)
+
+quotes = Table(
+    "quotes", metadata,
+    Column("article_id", String(16), ForeignKey("articles.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("idx", Integer, primary_key=True),
+    Column("kind", String(8), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    Column("speaker_actor", String(16)),
+    Column("speaker_name", Text),
+    Column("speaker_start", Integer),
+    Column("speaker_end", Integer),
+    Column("cue_text", Text),
+    Column("cue_start", Integer),
+    Column("cue_end", Integer),
+    Column("confidence", Float),
+)
+Index("ix_quotes_speaker", quotes.c.speaker_name)
+
+events = Table(
+    "events", metadata,
+    Column("article_id", String(16), ForeignKey("articles.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("idx", Integer, primary_key=True),
+    Column("plover", String(16), nullable=False),
+    Column("mode", String(32)),
+    Column("cameo", String(4), nullable=False),
+    Column("cameo_root", String(2), nullable=False),
+    Column("goldstein", Float, nullable=False),
+    Column("quad_class", Integer),
+    Column("source_actor", String(16)),
+    Column("source_name", Text),
+    Column("source_country", String(3)),
+    Column("source_sectors", Text),
+    Column("target_actor", String(16)),
+    Column("target_name", Text),
+    Column("target_country", String(3)),
+    Column("target_sectors", Text),
+    Column("negated", Boolean, nullable=False, default=False),
+    Column("hypothetical", Boolean, nullable=False, default=False),
+    Column("future", Boolean, nullable=False, default=False),
+    Column("historical", Boolean, nullable=False, default=False),
+    Column("reported_by", String(16)),
+    Column("date_text", Text),
+    Column("date_value", String(10)),
+    Column("date_granularity", String(8)),
+    Column("date_from_publication", Boolean, nullable=False, default=False),
+    Column("sentence", Text, nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    Column("confidence", Float, nullable=False),
+)
+Index("ix_events_plover", events.c.plover)
+Index("ix_events_dyad", events.c.source_country, events.c.target_country)
+Index("ix_events_date", events.c.date_value)
+
+dates = Table(
+    "dates", metadata,
+    Column("article_id", String(16), ForeignKey("articles.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("idx", Integer, primary_key=True),
+    Column("text", Text, nullable=False),
+    Column("value", String(10)),
+    Column("granularity", String(8), nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+)
