@@ -195,6 +195,8 @@ def export(
         raise _usage(f"--format must be one of {', '.join(FORMATS)}")
     if table not in TABLES:
         raise _usage(f"--table must be one of {', '.join(TABLES)}")
+    if format == "parquet" and str(out) == "-":
+        raise _usage("Parquet cannot go to stdout; give a file with --out")
     settings = _settings(db=db)
     try:
         store = open_store(settings.db, settings, create=False)
@@ -377,9 +379,13 @@ def spark(
     partitions: int = typer.Option(0, help="number of partitions (0: Spark's default)"),
 ) -> None:
     """Run the pipeline on Spark and write Parquet tables (articles, actors, quotes, events)."""
-    from .runners.spark import run_spark
+    from .runners.spark import SparkInputError, run_spark
 
-    summary = run_spark(input, output, _settings(), master=master, partitions=partitions or None)
+    try:
+        summary = run_spark(input, output, _settings(), master=master,
+                            partitions=partitions or None)
+    except SparkInputError as e:
+        raise _usage(str(e)) from None
     err.print(json.dumps(summary))
     raise typer.Exit(EXIT_OK if summary.get("bad", 0) == 0 else EXIT_SOME_BAD)
 

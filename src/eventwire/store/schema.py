@@ -105,7 +105,7 @@ events = Table(
     Column("historical", Boolean, nullable=False, default=False),
     Column("reported_by", String(16)),
     Column("date_text", Text),
-    Column("date_value", String(10)),
+    Column("date_value", String(32)),                    # ISO 8601 at any granularity
     Column("date_granularity", String(8)),
     Column("date_from_publication", Boolean, nullable=False, default=False),
     Column("sentence", Text, nullable=False),
@@ -123,7 +123,7 @@ dates = Table(
            primary_key=True),
     Column("idx", Integer, primary_key=True),
     Column("text", Text, nullable=False),
-    Column("value", String(10)),
+    Column("value", String(32)),
     Column("granularity", String(8), nullable=False),
     Column("start", Integer, nullable=False),
     Column("end", Integer, nullable=False),

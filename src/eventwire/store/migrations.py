@@ -1,0 +1,64 @@
+"""Schema versions: create a new store, refuse a newer one, upgrade an older one in order.
+
+``MIGRATIONS[v]`` upgrades a store from version ``v`` to ``v + 1`` inside the opening
+transaction and is run in ascending order; ``schema_version`` gets one row per version
+applied. Version 1 is the first released schema, so the table is empty today: an opened
+v1 store is checked and left alone.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Callable, Mapping
+
+from sqlalchemy import Connection, func, inspect, select
+
+from .schema import SCHEMA_VERSION, metadata, schema_version
+
+log = logging.getLogger(__name__)
+
+Migration = Callable[[Connection], None]
+
+MIGRATIONS: dict[int, Migration] = {}
+
+
+class SchemaError(Exception):
+    """The store's schema cannot be used by this version of the code."""
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def current_version(conn: Connection) -> int | None:
+    """The store's schema version, or None for an empty database."""
+    if not inspect(conn).has_table(schema_version.name):
+        return None
+    return conn.execute(select(func.max(schema_version.c.version))).scalar()
+
+
+def migrate(conn: Connection, target: int = SCHEMA_VERSION,
+            migrations: Mapping[int, Migration] | None = None) -> int:
+    """Bring the store to ``target``; returns the version it had before (0 when new).
+
+    Raises ``SchemaError`` if the store is newer than ``target`` or a step is missing.
+    """
+    migrations = MIGRATIONS if migrations is None else migrations
+    found = current_version(conn)
+    if found is None:
+        metadata.create_all(conn, checkfirst=True)
+        conn.execute(schema_version.insert().values(version=target, applied_at=_now()))
+        log.info("created store schema v%d", target)
+        return 0
+    if found > target:
+        raise SchemaError(
+            f"the store has schema version {found} but this eventwire knows only up to "
+            f"{target}; upgrade eventwire (pip install -U eventwire) to open it")
+    for version in range(found, target):
+        step = migrations.get(version)
+        if step is None:
+            raise SchemaError(f"no migration from schema version {version} to {version + 1}")
+        log.info("migrating store schema v%d → v%d", version, version + 1)
+        step(conn)
+        conn.execute(schema_version.insert().values(version=version + 1, applied_at=_now()))
+    return found

@@ -1,0 +1,540 @@
+"""The store: SQLite (default, one file) or PostgreSQL behind one SQLAlchemy Core class.
+
+``Store.write`` is the single writer. It buffers the incoming stream and commits every
+``batch_articles`` articles or ``batch_seconds`` seconds (50 / 2 s: a few hundred
+milliseconds of lock per commit at pipeline speed, and at most two seconds of work lost on
+a hard kill). Each article runs in its own SAVEPOINT, so it is stored whole or not at all:
+
+* a problem with one article's rows (an integrity or data error, a malformed record) rolls
+  back that article only, stores it as a ``failed`` outcome whose reason starts with
+  ``store error:``, and the batch goes on (re-ingesting it after a fix replaces the row);
+* a problem with the database itself (locked past the busy timeout, disk full, connection
+  lost) raises ``StoreError``; every batch committed before it stays.
+
+An interrupted producer (``KeyboardInterrupt`` …) gets the articles it already produced
+committed before the exception goes on; a killed process loses only its open batch.
+Idempotence comes from the content-hash primary key: inserts are ``ON CONFLICT (id) DO
+NOTHING``, so several processes may ingest the same files into one PostgreSQL store and
+each article is stored once. A batch is written in ascending id order, so concurrent
+writers lock rows in the same order and do not deadlock.
+
+A near-copy (see ``dedup``) is stored with ``duplicate_of``/``similarity`` and its record
+without facts; within one batch the smaller id is the canonical one, across batches the
+one stored first. The LSH index is rebuilt from ``articles.minhash`` on the first write
+of a session (about 1 KiB of memory per canonical article). A rejected/failed row is
+replaced when the same id arrives ``ok``; an ``ok`` row is never replaced.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from sqlalchemy import (Connection, Engine, and_, create_engine, delete, event, exists, func,
+                        or_, select, text)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.pool import StaticPool
+
+from .. import dedup
+from ..records import ArticleRecord, Outcome
+from ..settings import Settings
+from . import fts
+from .migrations import SchemaError, migrate
+from .rows import FACT_TABLES, article_row, fact_rows
+from .schema import SCHEMA_VERSION, actors, articles, dates, events, quotes
+
+log = logging.getLogger(__name__)
+
+_FACT = {"actors": actors, "quotes": quotes, "events": events, "dates": dates}
+# PostgreSQL SQLSTATEs worth retrying a batch for: deadlock, serialization failure.
+_RETRY_SQLSTATES = {"40P01", "40001"}
+_SCHEMA_LOCK = 0x65770001  # pg_advisory_xact_lock key: one process creates the schema
+
+
+class StoreError(Exception):
+    """The store cannot be opened or written; the message says what to do."""
+
+
+@dataclass
+class WriteResult:
+    """What ``Store.write`` did with each article it consumed."""
+
+    stored: int = 0            # new ok articles with their facts
+    unchanged: int = 0         # already stored (same content hash), nothing changed
+    near_duplicates: int = 0   # new ok articles linked to a stored near-copy, no facts
+    rejected: int = 0          # rejected outcomes written (new or with a new reason)
+    failed: int = 0            # failed outcomes written, including store errors below
+    store_errors: list[str] = field(default_factory=list)  # ids whose rows could not be written
+
+    @property
+    def total(self) -> int:
+        return self.stored + self.unchanged + self.near_duplicates + self.rejected + self.failed
+
+    def count(self, kind: str) -> None:
+        setattr(self, kind, getattr(self, kind) + 1)
+
+    def merge(self, other: "WriteResult") -> None:
+        for name in ("stored", "unchanged", "near_duplicates", "rejected", "failed"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.store_errors.extend(other.store_errors)
+
+    def describe(self) -> str:
+        s = (f"{self.stored} stored, {self.unchanged} unchanged, "
+             f"{self.near_duplicates} near-duplicates linked, {self.rejected} rejected, "
+             f"{self.failed} failed")
+        if self.store_errors:
+            shown = ", ".join(self.store_errors[:5])
+            s += f" ({len(self.store_errors)} could not be stored: {shown})"
+        return s
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _iso(value: dt.date | str | None) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return value.isoformat()
+
+
+def _sqlite_on_connect(dbapi_conn, _record) -> None:
+    # Driver autocommit: transactions are begun by _sqlite_on_begin, so SAVEPOINTs work
+    # and writers can take the lock up front (SQLAlchemy's documented pysqlite recipe).
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA busy_timeout = 30000")
+    cur.execute("PRAGMA journal_mode = WAL")
+    cur.execute("PRAGMA synchronous = NORMAL")
+    cur.execute("PRAGMA foreign_keys = ON")
+    cur.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    # A writer takes the write lock at BEGIN: two deferred writers upgrading at once would
+    # fail with SQLITE_BUSY at once instead of waiting for the busy timeout.
+    write = conn.get_execution_options().get("eventwire_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _resolve_url(url: str) -> tuple[str, str, Path | None]:
+    """(SQLAlchemy URL, dialect, SQLite file or None) for a user's store URL or path."""
+    for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):], "postgresql", None
+    if url in ("sqlite://", "sqlite:///:memory:", ":memory:"):
+        return "sqlite://", "sqlite", None
+    if url.startswith("sqlite:///"):
+        path = Path(url[len("sqlite:///"):])
+    elif "://" in url:
+        raise StoreError(f"unsupported store URL {url!r}: use sqlite:///FILE, a file path "
+                         "or postgresql://USER@HOST:PORT/DB")
+    else:
+        path = Path(url)
+    path = path.expanduser()
+    return f"sqlite:///{path}", "sqlite", path
+
+
+def open_store(url: str | None = None, settings: Settings | None = None,
+               create: bool = True) -> "Store":
+    """Open (and with ``create``, create or migrate) the store at ``url``.
+
+    ``url``: ``sqlite:///FILE``, a plain file path (SQLite), ``postgresql://…``; None uses
+    ``settings.db``. Raises ``StoreError`` with a hint when it cannot.
+    """
+    settings = settings or Settings.load()
+    url = url or settings.db
+    sa_url, dialect, path = _resolve_url(url)
+    if dialect == "sqlite":
+        shown = f"sqlite:///{path}" if path else "sqlite:// (in memory)"
+        if path is not None and not path.exists():
+            if not create:
+                raise StoreError(f"no store at {path}; run `eventwire ingest` first")
+            if not path.parent.is_dir():
+                raise StoreError(f"cannot open {shown}: folder {path.parent} does not exist "
+                                 "— create it or choose another --db")
+        kwargs: dict[str, Any] = {}
+        if path is None:
+            kwargs = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+        engine = create_engine(sa_url, **kwargs)
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+        hint = "is the folder writable?"
+    else:
+        try:
+            shown = make_url(sa_url).render_as_string(hide_password=True).replace(
+                "postgresql+psycopg://", "postgresql://")
+            engine = create_engine(sa_url, pool_pre_ping=True)
+        except (ArgumentError, ImportError, ValueError) as e:
+            raise StoreError(f"cannot use the PostgreSQL store URL: {e} — it needs "
+                             "`pip install 'eventwire[postgres]'` and a URL like "
+                             "postgresql://USER@HOST:PORT/DB") from e
+        hint = "is the server running?"
+    store = Store(engine, dialect, settings, shown)
+    try:
+        store._prepare(create)
+    except SchemaError as e:
+        engine.dispose()
+        raise StoreError(f"cannot open {shown}: {e}") from e
+    except StoreError:
+        engine.dispose()
+        raise
+    except DBAPIError as e:
+        engine.dispose()
+        verb = "connect to" if dialect == "postgresql" else "open"
+        raise StoreError(f"cannot {verb} {shown}: {_reason(e)} — {hint}") from e
+    return store
+
+
+def _reason(e: DBAPIError) -> str:
+    return str(e.orig).strip().splitlines()[0] if e.orig is not None else str(e)
+
+
+class Store:
+    """One store (SQLite or PostgreSQL): the single writer plus the read queries."""
+
+    batch_articles = 50
+    batch_seconds = 2.0
+
+    def __init__(self, engine: Engine, dialect: str, settings: Settings, url: str) -> None:
+        self.engine = engine
+        self.dialect = dialect
+        self.settings = settings
+        self.url = url  # for messages: password hidden
+        self._index: dedup.NearDuplicateIndex | None = None
+
+    # -- opening -------------------------------------------------------------------------
+
+    def _prepare(self, create: bool) -> None:
+        from .migrations import current_version
+
+        # A read first: an up-to-date store (the usual case) opens without a write lock,
+        # so exports and the web UI work on a read-only file and beside a running ingest.
+        with self.engine.connect() as conn:
+            found = current_version(conn)
+        if found is None and not create:
+            raise StoreError(f"no store at {self.url}; run `eventwire ingest` first")
+        if found == SCHEMA_VERSION:
+            return
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(eventwire_write=True)
+            with conn.begin():
+                if self.dialect == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK})
+                if migrate(conn) == 0:
+                    fts.create_search(conn, self.dialect)
+
+    def close(self) -> None:
+        self.engine.dispose()
+        self._index = None
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing -------------------------------------------------------------------------
+
+    def write(self, records: Iterable[ArticleRecord]) -> WriteResult:
+        """Store a stream of records in batched transactions; see the module docstring."""
+        result = WriteResult()
+        pending: list[ArticleRecord] = []
+        last_flush = time.monotonic()
+        it = iter(records)
+        while True:
+            try:
+                rec = next(it)
+            except StopIteration:
+                break
+            except BaseException:
+                if pending:  # keep what the producer finished before it was interrupted
+                    self._flush(pending, result)
+                raise
+            pending.append(rec)
+            if (len(pending) >= self.batch_articles
+                    or time.monotonic() - last_flush >= self.batch_seconds):
+                self._flush(pending, result)
+                pending = []
+                last_flush = time.monotonic()
+        if pending:
+            self._flush(pending, result)
+        return result
+
+    def _flush(self, batch: list[ArticleRecord], result: WriteResult) -> None:
+        self._ensure_index()
+        # Ascending ids: concurrent writers then lock rows in one global order and cannot
+        # deadlock; it also makes in-batch near-duplicate links independent of input order.
+        batch = sorted(batch, key=lambda r: r.id)
+        attempts = 3
+        for attempt in range(1, attempts + 1):
+            delta, added = WriteResult(), {}
+            try:
+                with self.engine.connect() as conn:
+                    conn = conn.execution_options(eventwire_write=True)
+                    with conn.begin():
+                        for rec in batch:
+                            self._write_article(conn, rec, delta, added)
+                break
+            except DBAPIError as e:
+                code = getattr(e.orig, "sqlstate", None)
+                if code in _RETRY_SQLSTATES and attempt < attempts:
+                    log.warning("batch of %d articles hit %s; retrying", len(batch), code)
+                    time.sleep(random.uniform(0.05, 0.25) * attempt)
+                    continue
+                raise StoreError(
+                    f"cannot write to {self.url}: {_reason(e)} — earlier batches were "
+                    f"committed; fix the cause and run the ingest again (it is idempotent)"
+                ) from e
+        result.merge(delta)
+        if self._index is not None:
+            self._index.add_many(added.items())
+
+    def _write_article(self, conn: Connection, rec: ArticleRecord, delta: WriteResult,
+                       added: dict[str, Any]) -> None:
+        try:
+            with conn.begin_nested():
+                delta.count(self._store_one(conn, rec, added))
+            return
+        except OperationalError:
+            raise
+        except Exception as e:  # noqa: BLE001 — one article's bad rows must not sink the batch
+            added.pop(rec.id, None)
+            log.warning("article %s (%s) could not be stored: %s", rec.id, rec.source, e)
+            msg = str(getattr(e, "orig", None) or e).strip().splitlines()
+            reason = f"store error: {type(e).__name__}: {msg[0] if msg else ''}"
+        failed = rec.with_(outcome=Outcome("failed", reason), actors=(), quotes=(),
+                           events=(), dates=(), duplicate_of=None)
+        try:
+            with conn.begin_nested():
+                kind = self._store_one(conn, failed, added)
+        except OperationalError:
+            raise
+        except Exception as e:  # noqa: BLE001 — report it as the store's problem
+            raise StoreError(f"cannot store article {rec.id} ({rec.source}), not even as "
+                             f"failed: {e} — earlier batches were committed") from e
+        if kind == "failed":
+            delta.failed += 1
+            delta.store_errors.append(rec.id)
+        else:
+            delta.count(kind)
+
+    def _store_one(self, conn: Connection, rec: ArticleRecord, added: dict[str, Any]) -> str:
+        """Write one article; returns the WriteResult field it counts under."""
+        old = conn.execute(select(articles.c.outcome, articles.c.reason)
+                           .where(articles.c.id == rec.id)).first()
+        if old is not None:
+            if old.outcome == "ok":
+                return "unchanged"
+            if not rec.ok and (old.outcome, old.reason) == (rec.outcome.status,
+                                                            rec.outcome.reason):
+                return "unchanged"
+            self._delete_outcome(conn, rec.id)
+        if not rec.ok:
+            if not self._insert_article(conn, article_row(rec, ingested_at=_now())):
+                return "unchanged"  # another writer stored this id a moment ago
+            return rec.outcome.status
+        mh = dedup.signature(rec.text)
+        mh_bytes = dedup.to_bytes(mh) if mh is not None else None
+        link = self._near_copy_of(rec, mh, added)
+        if link is not None:
+            canonical, sim = link
+            dup = rec.with_(duplicate_of=canonical, actors=(), quotes=(), events=(), dates=())
+            inserted = self._insert_article(
+                conn, article_row(dup, ingested_at=_now(), minhash=mh_bytes, similarity=sim))
+            return "near_duplicates" if inserted else "unchanged"
+        if not self._insert_article(conn, article_row(rec, ingested_at=_now(),
+                                                       minhash=mh_bytes)):
+            return "unchanged"  # another writer stored it a moment ago
+        rows = fact_rows(rec)
+        for name in FACT_TABLES:
+            if rows[name]:
+                conn.execute(_FACT[name].insert(), rows[name])
+        fts.index_article(conn, self.dialect, rec.id, rec.title, rec.text,
+                          [(r["idx"], r["text"], r["speaker_name"]) for r in rows["quotes"]])
+        if mh is not None:
+            added[rec.id] = mh
+        return "stored"
+
+    def _insert_article(self, conn: Connection, row: dict[str, Any]) -> bool:
+        ins = (sqlite_insert if self.dialect == "sqlite" else pg_insert)(articles)
+        # RETURNING rather than rowcount: psycopg reports -1 for some statements.
+        stmt = ins.values(**row).on_conflict_do_nothing(index_elements=["id"])
+        return conn.execute(stmt.returning(articles.c.id)).first() is not None
+
+    def _delete_outcome(self, conn: Connection, article_id: str) -> None:
+        """Drop a rejected/failed row so the new outcome can take its place.
+
+        Such rows have no fact rows or search entries (only ok canonical articles do); the
+        foreign keys cascade anyway. ``outcome != 'ok'`` keeps a concurrent writer's fresh
+        ok row safe.
+        """
+        conn.execute(delete(articles).where(and_(articles.c.id == article_id,
+                                                 articles.c.outcome != "ok")))
+
+    def _near_copy_of(self, rec: ArticleRecord, mh, added: dict[str, Any]
+                      ) -> tuple[str, float | None] | None:
+        if rec.duplicate_of:  # linked upstream (clean stage); keep its decision
+            return rec.duplicate_of, None
+        if mh is None or self._index is None:
+            return None
+        best = self._index.find(mh, exclude=rec.id)
+        for key, other in added.items():  # canonical articles earlier in this batch
+            sim = float(mh.jaccard(other))
+            if sim >= self._index.threshold and (
+                    best is None or sim > best[1] or (sim == best[1] and key < best[0])):
+                best = (key, sim)
+        return best
+
+    def _ensure_index(self) -> None:
+        """Build the LSH index from the stored signatures of ok canonical articles, once."""
+        if self._index is not None:
+            return
+        index = dedup.NearDuplicateIndex(self.settings.near_dup_threshold)
+        q = (select(articles.c.id, articles.c.minhash)
+             .where(articles.c.outcome == "ok", articles.c.duplicate_of.is_(None),
+                    articles.c.minhash.is_not(None)))
+        with self.engine.connect() as conn:
+            for row in conn.execution_options(yield_per=2000).execute(q):
+                index.add(row.id, dedup.from_bytes(bytes(row.minhash)))
+        log.info("near-duplicate index: %d articles", len(index))
+        self._index = index
+
+    # -- reading -------------------------------------------------------------------------
+
+    def get(self, article_id: str) -> ArticleRecord | None:
+        """The stored record (a near-copy comes back with ``duplicate_of`` and no facts)."""
+        with self.engine.connect() as conn:
+            raw = conn.execute(select(articles.c.record_json)
+                               .where(articles.c.id == article_id)).scalar()
+        return ArticleRecord.from_dict(json.loads(raw)) if raw is not None else None
+
+    def article_conditions(self, outcome: str | None = None, country: str | None = None,
+                           since: dt.date | str | None = None, until: dt.date | str | None = None,
+                           plover: str | None = None) -> list:
+        """WHERE clauses on ``articles`` for the shared filters.
+
+        ``country`` / ``plover`` keep articles with at least one event that matches both
+        (country as source or target); ``since``/``until`` compare the published date.
+        """
+        conds: list = []
+        if outcome:
+            conds.append(articles.c.outcome == outcome)
+        if since:
+            conds.append(articles.c.published >= _iso(since))
+        if until:
+            conds.append(articles.c.published <= _iso(until))
+        ev = self.event_conditions(country=country, plover=plover)
+        if ev:
+            conds.append(exists().where(events.c.article_id == articles.c.id, *ev))
+        return conds
+
+    @staticmethod
+    def event_conditions(country: str | None = None, plover: str | None = None) -> list:
+        conds: list = []
+        if country:
+            c = country.upper()
+            conds.append(or_(events.c.source_country == c, events.c.target_country == c))
+        if plover:
+            conds.append(events.c.plover == plover.upper())
+        return conds
+
+    @staticmethod
+    def article_order() -> list:
+        """Deterministic order for listings and exports: published (undated first), id."""
+        return [articles.c.published.asc().nulls_first(), articles.c.id.asc()]
+
+    def records(self, outcome: str | None = None, country: str | None = None,
+                since: dt.date | str | None = None, until: dt.date | str | None = None,
+                plover: str | None = None, limit: int | None = None, offset: int = 0
+                ) -> Iterator[ArticleRecord]:
+        """Stream stored records matching the filters (see ``article_conditions``)."""
+        q = (select(articles.c.record_json)
+             .where(*self.article_conditions(outcome, country, since, until, plover))
+             .order_by(*self.article_order()).offset(offset))
+        if limit is not None:
+            q = q.limit(limit)
+        with self.engine.connect() as conn:
+            for row in conn.execution_options(yield_per=500).execute(q):
+                yield ArticleRecord.from_dict(json.loads(row[0]))
+
+    def search(self, query: str, limit: int = 20, offset: int = 0) -> list[tuple[str, str]]:
+        """Full-text search over article texts and quotes: ``(article_id, snippet)``."""
+        with self.engine.connect() as conn:
+            return fts.search(conn, self.dialect, query, limit, offset)
+
+    def stats(self) -> dict[str, Any]:
+        """Counts for ``eventwire stats`` and the web overview.
+
+        ``countries`` counts events by their source country (who acts);
+        ``actor_countries`` counts actors by country. Both skip unknown (null) countries.
+        """
+        def grouped(conn: Connection, col, *where) -> dict[str, int]:
+            q = (select(col, func.count()).where(col.is_not(None), *where).group_by(col)
+                 .order_by(func.count().desc(), col))
+            return {k: int(n) for k, n in conn.execute(q)}
+
+        with self.engine.connect() as conn:
+            n_articles = conn.execute(select(func.count()).select_from(articles)).scalar()
+            outcomes = {"ok": 0, "rejected": 0, "failed": 0}
+            outcomes.update(grouped(conn, articles.c.outcome))
+            near = conn.execute(select(func.count()).select_from(articles)
+                                .where(articles.c.duplicate_of.is_not(None))).scalar()
+            return {
+                "articles": int(n_articles or 0),
+                "outcomes": outcomes,
+                "near_duplicates": int(near or 0),
+                "countries": grouped(conn, events.c.source_country),
+                "actor_countries": grouped(conn, actors.c.country),
+                "event_types": grouped(conn, events.c.plover),
+                "quote_kinds": grouped(conn, quotes.c.kind),
+            }
+
+    def integrity_check(self) -> list[str]:
+        """Problems found in the store; an empty list means it is consistent."""
+        problems: list[str] = []
+        with self.engine.connect() as conn:
+            if self.dialect == "sqlite":
+                for (msg,) in conn.exec_driver_sql("PRAGMA integrity_check"):
+                    if msg != "ok":
+                        problems.append(f"integrity_check: {msg}")
+                for row in conn.exec_driver_sql("PRAGMA foreign_key_check"):
+                    problems.append(f"foreign key: {row[0]} rowid {row[1]} → {row[2]}")
+                indexed = conn.exec_driver_sql("SELECT count(*) FROM articles_fts").scalar()
+                canonical = conn.execute(
+                    select(func.count()).select_from(articles)
+                    .where(articles.c.outcome == "ok", articles.c.duplicate_of.is_(None))).scalar()
+                if indexed != canonical:
+                    problems.append(f"articles_fts has {indexed} rows for {canonical} "
+                                    "indexed articles")
+            for name, table in _FACT.items():
+                orphans = conn.execute(
+                    select(func.count()).select_from(table).where(~exists().where(
+                        articles.c.id == table.c.article_id, articles.c.outcome == "ok",
+                        articles.c.duplicate_of.is_(None)))).scalar()
+                if orphans:
+                    problems.append(f"{orphans} {name} rows without an ok canonical article")
+            canon = articles.alias("canon")
+            dangling = conn.execute(
+                select(func.count()).select_from(articles).where(
+                    articles.c.duplicate_of.is_not(None),
+                    ~exists().where(canon.c.id == articles.c.duplicate_of))).scalar()
+            if dangling:
+                problems.append(f"{dangling} near-duplicates point to a missing article")
+            for name, table in (("actors", actors), ("quotes", quotes), ("events", events)):
+                col = getattr(articles.c, f"n_{name}")
+                counted = select(func.count()).select_from(table).where(
+                    table.c.article_id == articles.c.id).scalar_subquery()
+                bad = conn.execute(select(func.count()).select_from(articles)
+                                   .where(col != counted)).scalar()
+                if bad:
+                    problems.append(f"{bad} articles whose n_{name} disagrees with their rows")
+        return problems

@@ -1,0 +1,96 @@
+"""Shared fixtures: hand-made article records (no spaCy) and throwaway stores."""
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+
+from eventwire.records import (Actor, ArticleRecord, Cue, DateRef, Event, EventDate, EventSide,
+                               Modality, Outcome, Quote, Speaker, content_id)
+from eventwire.settings import Settings
+
+# Filler vocabulary for the part of each synthetic article that makes it unlike the others.
+_WORDS = ("harbour ministry budget convoy river senate tariff grain pipeline summit "
+          "embassy border delegation drought election court railway refinery treaty "
+          "militia airport protest ceasefire harvest bank currency fleet garrison "
+          "parliament satellite vaccine refugee corridor monsoon coalition census "
+          "frontier dam bridge tunnel port clinic school factory mine reservoir "
+          "archive museum festival market highway garrison village province capital "
+          "island valley plateau desert coast lagoon glacier canyon forest meadow").split()
+
+_DYADS = [("TUR", "Turkey", "GRC", "Greece", "Ankara"),
+          ("USA", "United States", "CHN", "China", "Washington"),
+          ("FRA", "France", "DEU", "Germany", "Paris"),
+          ("IND", "India", "PAK", "Pakistan", "New Delhi")]
+_CODES = [("CONSULT", "040", 1.0), ("ACCUSE", "112", -2.0), ("REQUEST", "10", -5.0)]
+
+
+def _span(text: str, part: str, start: int = 0) -> tuple[int, int]:
+    i = text.index(part, start)
+    return (i, i + len(part))
+
+
+def make_record(n: int = 0, *, filler_words: int = 80, text: str | None = None,
+                **changes) -> ArticleRecord:
+    """A complete ok article record #n (actors, a quote, an event, a date), built by hand.
+
+    Different ``n`` give texts far apart for near-duplicate detection; ``text`` replaces
+    the body (spans then point at the lead, which must still be in it).
+    """
+    c1, name1, c2, name2, capital = _DYADS[n % len(_DYADS)]
+    plover, cameo, goldstein = _CODES[n % len(_CODES)]
+    rng = random.Random(n)
+    filler = " ".join(rng.choice(_WORDS) for _ in range(filler_words))
+    lead = (f"{capital} said on Monday that {name1} would press {name2} over the dispute. "
+            f"\"We will not wait forever,\" the spokesman Ali Veli told reporters. ")
+    body = text if text is not None else lead + filler.capitalize() + "."
+    published = dt.date(2021, 2, 1 + n % 27)
+    a1 = Actor("a1", name1, "country", c1, ("GOV",), None,
+               (_span(body, capital), _span(body, name1)))
+    a2 = Actor("a2", name2, "country", c2, ("GOV",), None, (_span(body, name2),))
+    a3 = Actor("a3", "Ali Veli", "person", c1, ("GOV",), "spokesman", (_span(body, "Ali Veli"),))
+    quote = Quote("direct", "We will not wait forever", _span(body, "We will not wait forever"),
+                  Speaker("a3", "Ali Veli", _span(body, "Ali Veli")),
+                  Cue("told", _span(body, "told")), 0.9)
+    sentence = lead.split(". ")[0] + "."
+    event = Event(plover=plover, cameo=cameo, goldstein=goldstein, sentence=sentence,
+                  span=_span(body, sentence), confidence=0.75, mode=None, quad_class=2,
+                  source=EventSide("a1", name1, c1, ("GOV",), _span(body, capital)),
+                  target=EventSide("a2", name2, c2, ("GOV",), _span(body, name2)),
+                  modality=Modality(negated=False, hypothetical=n % 2 == 1, future=True,
+                                    reported_by="a1"),
+                  date=EventDate("on Monday", (published - dt.timedelta(days=1)).isoformat(),
+                                 "day"),
+                  trigger=Cue("press", _span(body, "press")))
+    date = DateRef("on Monday", event.date.value, "day", _span(body, "on Monday"))
+    rec = ArticleRecord(id=content_id(body), source=f"synthetic/{n}.txt", text=body,
+                        title=f"{name1} presses {name2} ({n})", url=f"https://example.org/{n}",
+                        published=published, actors=(a1, a2, a3), quotes=(quote,),
+                        events=(event,), dates=(date,))
+    return rec.with_(**changes) if changes else rec
+
+
+def make_rejected(n: int = 0, reason: str = "not English") -> ArticleRecord:
+    """A rejected record as the pipeline makes one: no text, no facts."""
+    return ArticleRecord(id=content_id(f"rejected/{n}"), source=f"bad/{n}.bin", text="",
+                         outcome=Outcome("rejected", reason), language=None)
+
+
+@pytest.fixture
+def record_factory():
+    return make_record
+
+
+@pytest.fixture
+def store_settings() -> Settings:
+    return Settings.load(env={})
+
+
+@pytest.fixture
+def sqlite_store(tmp_path, store_settings):
+    from eventwire.store import open_store
+
+    store = open_store(f"sqlite:///{tmp_path / 'store.db'}", store_settings)
+    yield store
+    store.close()
