@@ -1,0 +1,1 @@
+"""Evaluators: readers for the labelled sets (PLV, PolNeAR) and their metrics."""
