@@ -422,7 +422,7 @@ def test_samples_load_and_clean_ok():
     japan_raw = next(r for r in raws if r.source.endswith("japan_aid_pledge.txt"))
     assert cleaned["japan_aid_pledge.txt"].text == japan_raw.text   # nothing to remove
 
-    copy = cleaned["turkey_s400_republished.txt"]
+    copy = cleaned["turkey_s400_wire_republished.txt"]
     a, b = _shingles(turkey.text), _shingles(copy.text)
     assert copy.text != turkey.text and len(a & b) / len(a | b) >= 0.88
 

@@ -27,7 +27,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "samples"
 # Plain-text samples carry no date; these come from samples/README.md.
-SAMPLE_DATES = {"turkey_s400_wire.txt": "2021-02-05", "turkey_s400_republished.txt": "2021-02-05",
+SAMPLE_DATES = {"turkey_s400_wire.txt": "2021-02-05", "turkey_s400_wire_republished.txt": "2021-02-05",
                 "eu_belarus_sanctions.txt": "2021-02-22", "sudan_ceasefire_talks.txt": "2023-05-16",
                 "kyrgyzstan_protests.txt": "2020-10-05",
                 "russia_journalist_arrest.txt": "2020-07-10",

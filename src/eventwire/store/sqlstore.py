@@ -210,6 +210,7 @@ class Store:
         self.settings = settings
         self.url = url  # for messages: password hidden
         self._index: dedup.NearDuplicateIndex | None = None
+        self._prelinked: dict[str, tuple[str, float]] = {}
 
     # -- opening -------------------------------------------------------------------------
 
@@ -271,8 +272,10 @@ class Store:
 
     def _flush(self, batch: list[ArticleRecord], result: WriteResult) -> None:
         self._ensure_index()
-        # Ascending ids: concurrent writers then lock rows in one global order and cannot
-        # deadlock; it also makes in-batch near-duplicate links independent of input order.
+        # Near-copies inside the batch are decided in input order (the story seen first is
+        # the canonical one); then rows are written in ascending id order, so concurrent
+        # writers lock rows in one global order and cannot deadlock.
+        self._prelinked = self._link_in_input_order(batch)
         batch = sorted(batch, key=lambda r: r.id)
         attempts = 3
         for attempt in range(1, attempts + 1):
@@ -380,10 +383,32 @@ class Store:
         conn.execute(delete(articles).where(and_(articles.c.id == article_id,
                                                  articles.c.outcome != "ok")))
 
+    def _link_in_input_order(self, batch: list[ArticleRecord]) -> dict[str, tuple[str, float]]:
+        """In-batch near-copy links, each to an earlier article of the batch that is not
+        itself a near-copy of a stored one."""
+        links: dict[str, tuple[str, float]] = {}
+        firsts: list[tuple[str, Any]] = []
+        for rec in batch:
+            if not rec.ok or rec.duplicate_of or rec.id in links:
+                continue
+            mh = dedup.signature(rec.text)
+            if mh is None or (self._index is not None
+                              and self._index.find(mh, exclude=rec.id) is not None):
+                continue
+            best = max(((key, float(mh.jaccard(other))) for key, other in firsts
+                        if key != rec.id), key=lambda kv: kv[1], default=None)
+            if best is not None and best[1] >= self.settings.near_dup_threshold:
+                links[rec.id] = best
+            else:
+                firsts.append((rec.id, mh))
+        return links
+
     def _near_copy_of(self, rec: ArticleRecord, mh, added: dict[str, Any]
                       ) -> tuple[str, float | None] | None:
         if rec.duplicate_of:  # linked upstream (clean stage); keep its decision
             return rec.duplicate_of, None
+        if rec.id in self._prelinked:
+            return self._prelinked[rec.id]
         if mh is None or self._index is None:
             return None
         best = self._index.find(mh, exclude=rec.id)
