@@ -159,6 +159,16 @@ def test_unknown_country_stays_null(nlp):
 
 
 @pytest.mark.model
+def test_state_title_without_country_takes_the_dateline_state(nlp):
+    text = ("ANKARA (Eventwire) - Turkey will keep the system, presidential spokesman "
+            "Ibrahim Kalin said. Senator Laura Whitfield called the purchase a mistake.")
+    actors = _resolve(nlp, text)
+    assert _by_name(actors, "Ibrahim Kalin").country == "TUR"
+    undated = _resolve(nlp, text.split(" - ", 1)[1])
+    assert _by_name(undated, "Ibrahim Kalin").country is None   # no dateline, no inference
+
+
+@pytest.mark.model
 def test_dateline_is_not_an_actor(nlp):
     text = "ANKARA, Feb 5 (Reuters) - Turkish officials met their Greek counterparts."
     actors = _resolve(nlp, text)

@@ -60,6 +60,11 @@ _DATELINE = re.compile(
     r"^[ \t]*(?P<place>[A-Z][A-Z.'\- ]{1,40}?)(?:[ \t]*,[^\n\-—–]{0,60}?)?[ \t]*"
     r"(?:\([A-Za-z][\w .&-]{0,30}\)[ \t]*)?[-—–]{1,2}(?:[ \t]|$)", re.M)
 _DATELINE_SEARCH_CHARS = 1500
+_STATE_SECTORS = frozenset({"GOV", "MIL", "COP", "JUD", "LEG", "SPY"})
+# Offices that exist once per state, so an unqualified one in a datelined report is the
+# dateline state's; generic titles (spokeswoman, prosecutor, governor) are not inferred.
+_NATIONAL_OFFICE = re.compile(r"\b(?:presidential|president|prime minister|premier|"
+                              r"chancellor|minister|ministry)\b", re.I)
 _PRONOUN_WINDOW_SENTS = 2
 _POSSESSIVES = frozenset({"'s", "'", "\u2019s", "\u2019"})
 _QUANTIFIERS = frozenset({"more", "some", "many", "several", "other", "few", "fewer",
@@ -286,7 +291,26 @@ class _Reader:
         self.read_bare_surnames()
         self.read_title_phrases()
         self.read_pronouns()
+        self.apply_dateline_country()
         return [d for d in self.drafts.values() if d.mentions]
+
+    def apply_dateline_country(self) -> None:
+        """A person holding a national office (president, minister, presidential aide) with no
+        country of their own in a datelined report holds the dateline state's office: wire style names the country of an official only
+        when it differs from the dateline's ("ANKARA - … presidential spokesman Ibrahim
+        Kalin said" → TUR). Without a dateline nothing is inferred."""
+        if not self.datelines:
+            return
+        start, end = self.datelines[0]
+        place = _DATELINE.match(self.text, start).group("place").strip()
+        hint = self.lex.country_hint(place)
+        if not hint or not hint[0] or hint[0] == "IGO":
+            return
+        for d in self.drafts.values():
+            if (d.kind == "person" and d.country is None and d.role and d.sectors
+                    and set(d.sectors) <= _STATE_SECTORS
+                    and _NATIONAL_OFFICE.search(d.role)):
+                d.country = hint[0]
 
     def _surname_index(self, persons) -> dict[str, str]:
         """Last name (and full name) → person key, from multi-word PERSON entities."""
