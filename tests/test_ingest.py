@@ -443,3 +443,22 @@ def test_txt_extension_is_always_plain_text(tmp_path):
     f = tmp_path / "markup.txt"
     f.write_text("<p>" + BODY + "</p>")
     assert one(f).text == "<p>" + BODY + "</p>"
+
+
+def test_published_line_under_the_headline_is_metadata():
+    from eventwire.ingest.articles import from_text
+
+    raw = from_text("Turkey rejects demand\n\nPublished: 5 February 2021\n\nANKARA - Body.\n", "x")
+    assert (raw.title, raw.published, raw.text) == ("Turkey rejects demand", dt.date(2021, 2, 5),
+                                                    "ANKARA - Body.\n")
+    iso = from_text("Headline words\n\nDate: 2021-02-05\nBody text.", "x")
+    assert iso.published == dt.date(2021, 2, 5) and iso.text == "Body text."
+
+
+def test_text_that_only_looks_like_a_published_line_stays():
+    from eventwire.ingest.articles import from_text
+
+    for body in ("Published reports say the talks failed.\n\nMore text.",
+                 "Updated: yesterday\n\nMore text."):
+        raw = from_text("Headline words\n\n" + body, "x")
+        assert raw.published is None and raw.text == body

@@ -18,6 +18,11 @@ from .html import NO_BODY, declared_charset, extract_html, looks_like_html
 MAX_TITLE_CHARS = 200
 _TITLE_RE = re.compile(r"\A[ \t]*([^\n]{1,%d}?)[ \t]*\r?\n(?:[ \t]*\r?\n)+(?=[ \t]*\S)" % MAX_TITLE_CHARS)
 _NOT_A_HEADLINE_END = (".", ",", ";", ":", "\u2026")
+# A dateline of the page itself, right after the headline: "Published: 5 February 2021",
+# "Posted Feb. 5, 2021", "Date: 2021-02-05". Scraped text often keeps it; it is metadata.
+_PUBLISHED_RE = re.compile(
+    r"\A[ \t]*(?:published|posted|updated|date)(?:[ \t]+on)?[ \t]*:?[ \t]*"
+    r"([^\n]{6,40}?)[ \t]*\r?\n(?:[ \t]*\r?\n)*(?=[ \t]*\S)", re.I)
 
 
 def too_large(size: int, limit: int) -> str:
@@ -38,6 +43,26 @@ def split_title(text: str) -> tuple[str | None, str]:
             or not any(ch.isalpha() for ch in line)):
         return None, text
     return line, text[m.end():]
+
+
+def split_published_line(text: str) -> tuple[dt.date | None, str]:
+    """``(date, rest)`` when the text opens with a "Published: <full date>" line, else
+    ``(None, text)``; ``rest`` is the input after that line, unchanged."""
+    m = _PUBLISHED_RE.match(text)
+    if not m:
+        return None, text
+    value = m.group(1).strip()
+    try:
+        return dt.date.fromisoformat(value), text[m.end():]
+    except ValueError:
+        pass
+    if not re.search(r"\b\d{4}\b", value):  # a full date names its year ("yesterday" is no date)
+        return None, text
+    import dateparser
+
+    when = dateparser.parse(value, languages=["en"], settings={
+        "STRICT_PARSING": True, "REQUIRE_PARTS": ["day", "month", "year"]})
+    return (when.date(), text[m.end():]) if when else (None, text)
 
 
 def parse_published(value: Any) -> dt.date | None:
@@ -71,6 +96,10 @@ def from_text(text: str, source: str, *, title: str | None = None, url: str | No
         title, text = split_title(text)
         if title is not None:
             meta["title_from"] = "first line"
+    line_date, text = split_published_line(text)
+    if line_date is not None:
+        meta["published_from"] = "published line"
+        published = published or line_date
     return RawArticle(source=source, text=text, title=title, url=url, published=published,
                       meta=meta)
 
