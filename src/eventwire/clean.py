@@ -47,6 +47,8 @@ MIN_LATIN_SHARE = 0.5
 _LINE_RE = re.compile(r"[^\n]*\n|[^\n]+\Z")
 _KEY_RE = re.compile(r"[\W_]+")
 _TOKEN_RE = re.compile(r"[^\W\d_]+")
+_WORD_CHAR_RE = re.compile(r"[^\W_]")
+_UNSTORABLE_RE = re.compile("[\x00\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -188,6 +190,23 @@ def _main_script(letters: list[str]) -> str:
     return scripts.most_common(1)[0][0].title() if scripts else "non-Latin"
 
 
+def _unstorable(text: str, title: str | None, url: str | None) -> str | None:
+    """Reject reason for characters no store or JSON printer accepts, else None.
+
+    A NUL (readers sniff only a file's head for binary; PostgreSQL text cannot hold NUL)
+    or a lone surrogate (a JSON ``"\\ud800"`` escape, not valid Unicode).
+    """
+    for name, value in (("text", text), ("title", title), ("url", url)):
+        m = _UNSTORABLE_RE.search(value or "")
+        if m is None:
+            continue
+        if m.group() == "\x00":
+            return f"binary content, not text (NUL character at character {m.start()} of the {name})"
+        return (f"invalid {name}: unpaired surrogate U+{ord(m.group()):04X} at character "
+                f"{m.start()} (re-export the input as valid UTF-8)")
+    return None
+
+
 def clean_article(raw: RawArticle, settings: Settings) -> CleanArticle | Outcome:
     """Cleaned article, or ``Outcome("rejected", reason)`` for unusable input."""
     if raw.reject_reason:
@@ -203,17 +222,23 @@ def clean_article(raw: RawArticle, settings: Settings) -> CleanArticle | Outcome
         text, title = got.text, title or got.title
     if text is None or not text.strip():
         return Outcome("rejected", "empty input")
+    unusable = _unstorable(text, title, raw.url)
+    if unusable:
+        return Outcome("rejected", unusable)
     cleaned, removed = clean_text(text, title)
     if not cleaned.strip():
         return Outcome("rejected", "empty: no text after removing boilerplate")
-    words = len(cleaned.split())
-    if words < settings.min_words:
-        return Outcome("rejected", f"too short: {words} words (minimum {settings.min_words}; "
-                                   "set EVENTWIRE_MIN_WORDS to change)")
+    # The language check first: Chinese or Japanese text has no spaces and would
+    # otherwise be reported as "too short" instead of "not English".
     english, language, evidence = english_check(cleaned)
     if not english:
         guess = f"looks like {language}; " if language else ""
         return Outcome("rejected", f"not English ({guess}{evidence})")
+    # A word holds a letter or digit: emoji, punctuation and entity debris are not words.
+    words = sum(1 for w in cleaned.split() if _WORD_CHAR_RE.search(w))
+    if words < settings.min_words:
+        return Outcome("rejected", f"too short: {words} words (minimum {settings.min_words}; "
+                                   "set EVENTWIRE_MIN_WORDS to change)")
     if removed:
         log.debug("%s: removed %d boilerplate lines", raw.source, len(removed))
     return CleanArticle(id=content_id(cleaned), source=raw.source, text=cleaned,

@@ -31,7 +31,10 @@ err = Console(stderr=True)
 
 
 def _settings(**overrides) -> Settings:
-    return Settings.load(**overrides)
+    try:
+        return Settings.load(**overrides)
+    except ValueError as e:  # a malformed EVENTWIRE_* variable
+        raise _usage(str(e)) from None
 
 
 def _setup_logging(verbose: bool) -> None:

@@ -40,7 +40,7 @@ def process(raws: Iterable[RawArticle], settings: Settings | None = None) -> Ite
     settings = settings or Settings.load()
     nlp = get_nlp(settings)
     it = iter(raws)
-    while batch := list(islice(it, settings.batch_size)):
+    while batch := list(islice(it, max(1, settings.batch_size))):  # 0 would drop all
         cleaned = [clean_article(raw, settings) for raw in batch]
         parseable = [c for c in cleaned if isinstance(c, CleanArticle)]
         docs = _parse(nlp, parseable, settings)
@@ -68,7 +68,7 @@ def extract_many(items: Iterable[RawArticle | str], settings: Settings | None = 
 def _parse(nlp, articles: list[CleanArticle], settings: Settings) -> list:
     """Parse a batch; if the batch fails, parse one by one so only the culprit fails."""
     try:
-        return list(nlp.pipe((a.text for a in articles), batch_size=settings.batch_size))
+        return list(nlp.pipe((a.text for a in articles), batch_size=max(1, settings.batch_size)))
     except Exception:  # noqa: BLE001 — isolate the failing article below
         log.exception("batch parse failed; retrying article by article")
         docs = []

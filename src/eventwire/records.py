@@ -25,7 +25,8 @@ Granularity = Literal["day", "week", "month", "year", "time", "unknown"]
 def content_id(text: str) -> str:
     """sha256 of the whitespace-normalised text, hex, first 16 characters."""
     norm = " ".join(text.split())
-    return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:16]
+    # surrogatepass: an id for a rejected text with lone surrogates, instead of a crash
+    return hashlib.sha256(norm.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,12 @@ class Settings:
         for f in fields(cls):
             raw = env.get(f"EVENTWIRE_{f.name.upper()}")
             if raw is not None and raw != "":
-                values[f.name] = _coerce(f.type, raw)
+                try:
+                    values[f.name] = _coerce(f.type, raw)
+                except ValueError:
+                    kind = "a whole number" if str(f.type).startswith("int") else "a number"
+                    raise ValueError(f"EVENTWIRE_{f.name.upper()} must be {kind}, "
+                                     f"got {raw!r}") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 

@@ -67,6 +67,9 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
             return data.decode(utf16), utf16
         except UnicodeDecodeError:
             pass
+    if data[:2] == b"\x1f\x8b":
+        raise DecodeError("binary content, not text: gzip-compressed data "
+                          "(decompress it first, e.g. with gunzip)")
     nul = data.find(b"\x00", 0, _SNIFF_BYTES)
     if nul >= 0:
         raise DecodeError(f"binary content, not text (NUL byte at offset {nul})")

@@ -62,6 +62,17 @@ def parse_jsonl_line(line: bytes | str, source: str, lineno: int = 0) -> RawArti
     for key in _OPTIONAL_STR:
         if obj.get(key) is not None and not isinstance(obj[key], str):
             return bad(f'"{key}" must be a string, got {_json_type(obj[key])}')
+    for key in ("text", "html") + _OPTIONAL_STR:
+        value = obj.get(key)
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as e:  # a lone "\ud800" escape: not valid Unicode
+                return bad(f'"{key}" holds an unpaired surrogate escape at character {e.start} '
+                           "(not valid Unicode; fix the program that wrote the file)")
+            if "\x00" in value:  # a "\u0000" escape: no store (PostgreSQL) can hold it
+                return bad(f'"{key}" holds a NUL character (\\u0000) at character '
+                           f'{value.index(chr(0))}; remove it from the file')
     try:
         published = parse_published(obj.get("published"))
     except ValueError as e:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import zlib
 from dataclasses import replace
 from typing import BinaryIO, Iterator
 
@@ -34,6 +35,13 @@ def read_warc(stream: BinaryIO, source: str, max_bytes: int,
     """
     from warcio.archiveiterator import ArchiveIterator
 
+    if not _starts_like_archive(stream):
+        # warcio reads any text as ARC records and yields nothing: say so instead
+        yield RawArticle(source=source, meta={"format": "warc"},
+                         reject_reason="not a WARC archive: the file does not begin with a "
+                                       "WARC/ (or ARC filedesc://) header — check the file "
+                                       "or give it the extension of its real format")
+        return
     complete = 0
     it = None
     try:
@@ -59,6 +67,18 @@ def read_warc(stream: BinaryIO, source: str, max_bytes: int,
         yield _damaged(source, complete,
                        f"{total_bytes - it.offset} bytes after offset {it.offset} are not a "
                        "complete record")
+
+
+def _starts_like_archive(stream: BinaryIO) -> bool:
+    """True when the (possibly gzipped) stream begins with a WARC or ARC header."""
+    head = stream.read(4096)
+    stream.seek(0)
+    if head[:2] == b"\x1f\x8b":
+        try:
+            head = zlib.decompressobj(31).decompress(head, 64)
+        except zlib.error:
+            return False
+    return head.lstrip(b"\r\n").startswith((b"WARC/", b"filedesc://"))
 
 
 def _printable(message: str, limit: int = 160) -> str:
