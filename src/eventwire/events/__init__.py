@@ -1,9 +1,10 @@
-"""Events: PLOVER/CAMEO coding of who did what to whom."""
+"""Events: PLOVER/CAMEO coding of who did what to whom, with Goldstein, sides, modality, date.
+
+``code_events`` is the pipeline stage (see ``coder.py``); ``coding.code_tsv`` codes single
+sentences for ``eventwire code``; ``train.train_event_model`` trains the classifier.
+"""
 from __future__ import annotations
 
-from ..records import Actor, CleanArticle, DateRef, Event, Quote
+from .coder import code_events
 
-
-def code_events(doc, article: CleanArticle, actors: list[Actor], dates: list[DateRef],
-                quotes: list[Quote]) -> list[Event]:
-    return []
+__all__ = ["code_events"]

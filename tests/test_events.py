@@ -1,0 +1,202 @@
+"""Event coding: codebook tables, pattern families, sides, modality, dates, no-event.
+
+All sentences are hand-written for these tests (none come from PLV)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from eventwire.events.codebook import (PLV_LABELS, cameo_entry, cameo_table, default_cameo,
+                                       goldstein, plover_table, plv_label, quad_class)
+from eventwire.records import Actor, CleanArticle, DateRef, Quote, Speaker
+
+
+# ---------- tables (no model) ----------
+
+def test_cameo_table_is_complete_and_matches_codebook_roots():
+    t = cameo_table()
+    assert len(t) > 280
+    roots = {"01": 0.0, "02": 3.0, "03": 4.0, "04": 1.0, "05": 3.5, "06": 6.0, "07": 7.0,
+             "08": 5.0, "09": -2.0, "10": -5.0, "11": -2.0, "12": -4.0, "13": -6.0,
+             "14": -6.5, "15": -7.2, "16": -4.0, "17": -7.0, "18": -9.0, "19": -10.0,
+             "20": -10.0}
+    for root, g in roots.items():
+        assert goldstein(root) == g
+    assert goldstein("0874") == 10.0 and goldstein("163") == -8.0
+    assert cameo_entry("1953").code == "195"  # unknown sub-code falls back to its parent
+
+
+def test_quad_class_and_plover_mapping():
+    assert [quad_class(c) for c in ("03", "057", "08", "0871", "112", "13", "14", "195")] == \
+        [1, 1, 2, 2, 3, 3, 4, 4]
+    for t in plover_table().values():
+        assert quad_class(t.default_cameo) == t.quad_class
+    assert plv_label("CONCEDE") == plv_label("RETREAT") == "YIELD"
+    assert {plv_label(t) for t in plover_table()} == set(PLV_LABELS)
+    assert default_cameo("REQUEST") == "10" and default_cameo("ACCUSE") == "11"
+    assert default_cameo("SANCTION") == "16" and default_cameo("ASSAULT") == "18"
+
+
+def test_historical_is_before_publication_week():
+    from eventwire.events.modality import _before_week
+
+    pub = dt.date(2021, 2, 5)  # a Friday; its week starts Monday 2021-02-01
+    assert _before_week("2021-01-20", pub)
+    assert _before_week("2020", pub)
+    assert not _before_week("2021-02-02", pub)
+    assert not _before_week("2021-02", pub)
+    assert not _before_week(None, pub)
+
+
+# ---------- coding with the spaCy parse ----------
+
+@pytest.fixture(scope="module")
+def nlp():
+    from eventwire.nlp import load_pipeline
+
+    return load_pipeline("auto")
+
+
+def _actors(text, names, country=None):
+    out = []
+    for k, (name, cc) in enumerate(names.items(), 1):
+        mentions = []
+        start = text.find(name)
+        while start >= 0:
+            mentions.append((start, start + len(name)))
+            start = text.find(name, start + 1)
+        out.append(Actor(f"a{k}", name, "country", cc, ("GOV",), None, tuple(mentions)))
+    return out
+
+
+def _code(nlp, text, names, dates=(), quotes=(), published=dt.date(2021, 2, 5)):
+    from eventwire.events import code_events
+
+    doc = nlp(text)
+    art = CleanArticle(id="x", source="t", text=text, published=published)
+    return code_events(doc, art, _actors(text, names), list(dates), list(quotes))
+
+
+def _one(events, plover):
+    found = [e for e in events if e.plover == plover]
+    assert found, [(e.plover, e.trigger.text) for e in events]
+    return found[0]
+
+
+FAMILIES = [
+    ("Canada urged Norway to reopen the border crossing.", "REQUEST", "10", "Canada", "Norway"),
+    ("Chile rejected the proposal from Peru.", "REJECT", "12", "Chile", None),
+    ("Kenya refused to extradite the suspect to Uganda.", "REJECT", "12", "Kenya", None),
+    ("Brazil accused Argentina of dumping cheap steel.", "ACCUSE", "112", "Brazil", "Argentina"),
+    ("Sweden criticized Denmark over the new toll.", "ACCUSE", "111", "Sweden", "Denmark"),
+    ("Ghana met Togo in Accra on trade.", "CONSULT", "04", "Ghana", "Togo"),
+    ("Egypt agreed to share flood data with Sudan.", "AGREE", "03", "Egypt", "Sudan"),
+    ("Serbia threatened Kosovo with sanctions.", "THREATEN", "1312", "Serbia", "Kosovo"),
+    ("Armenia shelled positions held by Azerbaijan.", "ASSAULT", "194", "Armenia", None),
+    ("Britain cut diplomatic ties with Belarus.", "SANCTION", "161", "Britain", "Belarus"),
+    ("Turkey arrested two journalists from Greece.", "COERCE", "173", "Turkey", None),
+    ("Japan donated vaccines to Vietnam.", "AID", "071", "Japan", "Vietnam"),
+    ("Iran released the sailors from Bahrain.", "CONCEDE", "0841", "Iran", None),
+    ("Russia withdrew its troops from Georgia.", "RETREAT", "087", "Russia", "Georgia"),
+]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("text,plover,cameo,source,target", FAMILIES)
+def test_rule_families(nlp, text, plover, cameo, source, target):
+    names = {n: None for n in (source, target) if n}
+    events = _code(nlp, text, names)
+    e = _one(events, plover)
+    assert e.cameo == cameo
+    assert e.goldstein == goldstein(cameo)
+    assert e.quad_class == quad_class(cameo)
+    assert e.source is not None and e.source.name == source
+    if target:
+        assert e.target is not None and e.target.name == target
+    assert e.sentence == text[e.span[0]:e.span[1]]
+    assert text[e.trigger.span[0]:e.trigger.span[1]] == e.trigger.text
+
+
+@pytest.mark.model
+def test_sides_carry_actor_country_and_sectors(nlp):
+    text = "Canada urged Norway to reopen the border."
+    from eventwire.events import code_events
+
+    doc = nlp(text)
+    actors = [Actor("a1", "Canada", "country", "CAN", ("GOV",), None, ((0, 6),)),
+              Actor("a2", "Norway", "country", "NOR", ("GOV",), None, ((13, 19),))]
+    e = _one(code_events(doc, CleanArticle("x", "t", text), actors, [], []), "REQUEST")
+    assert (e.source.actor, e.source.country, e.source.sectors) == ("a1", "CAN", ("GOV",))
+    assert (e.target.actor, e.target.country) == ("a2", "NOR")
+
+
+@pytest.mark.model
+def test_passive_sides(nlp):
+    e = _one(_code(nlp, "Mali was attacked by Niger on Monday.", {"Mali": None, "Niger": None}),
+             "ASSAULT")
+    assert e.source.name == "Niger" and e.target.name == "Mali"
+
+
+@pytest.mark.model
+def test_symmetric_talks_and_joint_subject(nlp):
+    e = _one(_code(nlp, "Talks between Laos and Cambodia resumed in Hanoi.",
+                   {"Laos": None, "Cambodia": None}), "CONSULT")
+    assert {e.source.name, e.target.name} == {"Laos", "Cambodia"}
+    e = _one(_code(nlp, "Fiji and Tonga agreed to share fishing data.",
+                   {"Fiji": None, "Tonga": None}), "AGREE")
+    assert {e.source.name, e.target.name} == {"Fiji", "Tonga"}
+
+
+@pytest.mark.model
+def test_modality_negated_hypothetical_future(nlp):
+    e = _one(_code(nlp, "Peru did not invade Bolivia.", {"Peru": None, "Bolivia": None}),
+             "ASSAULT")
+    assert e.modality.negated and not e.modality.future
+    e = _one(_code(nlp, "Peru will invade Bolivia if the vote fails.",
+                   {"Peru": None, "Bolivia": None}), "ASSAULT")
+    assert e.modality.future and e.modality.hypothetical and not e.modality.negated
+    e = _one(_code(nlp, "Peru no longer supports Bolivia.", {"Peru": None, "Bolivia": None}),
+             "SUPPORT")
+    assert e.modality.negated
+    e = _one(_code(nlp, "Peru plans to meet Bolivia next week.",
+                   {"Peru": None, "Bolivia": None}), "CONSULT")
+    assert e.modality.future
+    e = _one(_code(nlp, "Peru met Bolivia.", {"Peru": None, "Bolivia": None}), "CONSULT")
+    assert e.modality == type(e.modality)()
+
+
+@pytest.mark.model
+def test_reported_by_and_historical_and_date(nlp):
+    text = "Officials said that Peru attacked Bolivia on January 3."
+    q = Quote("indirect", "Peru attacked Bolivia on January 3", (15, len(text) - 1),
+              Speaker("a9", "Officials", (0, 9)))
+    d = DateRef("on January 3", "2021-01-03", "day", (42, 54))
+    assert text[42:54] == "on January 3"
+    e = _one(_code(nlp, text, {"Peru": None, "Bolivia": None}, dates=[d], quotes=[q]), "ASSAULT")
+    assert e.modality.reported_by == "a9"
+    assert e.modality.historical
+    assert e.date.value == "2021-01-03" and not e.date.from_publication
+
+
+@pytest.mark.model
+def test_date_falls_back_to_publication(nlp):
+    e = _one(_code(nlp, "Peru attacked Bolivia.", {"Peru": None, "Bolivia": None}), "ASSAULT")
+    assert e.date.value == "2021-02-05" and e.date.from_publication and e.date.granularity == "day"
+    e = _one(_code(nlp, "Peru attacked Bolivia.", {"Peru": None, "Bolivia": None},
+                   published=None), "ASSAULT")
+    assert e.date is None
+
+
+@pytest.mark.model
+def test_plain_statement_is_not_an_event(nlp):
+    assert _code(nlp, "Peru said the weather in Lima was mild.", {"Peru": None}) == []
+    assert _code(nlp, "The minister told reporters that the report was ready.", {}) == []
+
+
+@pytest.mark.model
+def test_governing_predicate_wins(nlp):
+    events = _code(nlp, "Kenya refused to release the prisoners.", {"Kenya": None})
+    assert [e.plover for e in events] == ["REJECT"]
+    events = _code(nlp, "Sweden condemned the attack on Norway.", {"Sweden": None, "Norway": None})
+    assert [e.plover for e in events] == ["ACCUSE"]
