@@ -199,3 +199,18 @@ def test_batch_size_zero_drops_nothing(nlp_ready):
     s = Settings.load(env={}, batch_size=0)
     recs = list(extract_many([ENGLISH, ENGLISH.replace("harbour", "airport")], s))
     assert len(recs) == 2 and all(r.ok for r in recs)
+
+
+@pytest.mark.model
+@pytest.mark.timeout(120)
+def test_time_limit_covers_the_parse_of_a_big_article(nlp_ready, monkeypatch):
+    import eventwire.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "_SOLO_PARSE_CHARS", 1_000)
+    big = ENGLISH * 400                                  # parsed alone, under the limit
+    s = Settings.load(env={}, article_timeout_s=0.2, max_sentences=100_000,
+                      max_article_bytes=10_000_000)
+    recs = list(pipeline.process([RawArticle("big", text=big),
+                                  RawArticle("small", text=ENGLISH)], s))
+    assert [r.outcome.status for r in recs] == ["rejected", "ok"]
+    assert recs[0].outcome.reason.startswith("timeout: parsing")

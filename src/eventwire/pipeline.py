@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from functools import lru_cache
 from itertools import islice
 from typing import Iterable, Iterator
 
@@ -39,6 +40,7 @@ def process(raws: Iterable[RawArticle], settings: Settings | None = None) -> Ite
     """Stream records for raw articles, in input order, batching the parse."""
     settings = settings or Settings.load()
     nlp = get_nlp(settings)
+    _warm_up(settings.spacy_model, settings)
     it = iter(raws)
     while batch := list(islice(it, max(1, settings.batch_size))):  # 0 would drop all
         cleaned = [clean_article(raw, settings) for raw in batch]
@@ -65,22 +67,57 @@ def extract_many(items: Iterable[RawArticle | str], settings: Settings | None = 
                    settings)
 
 
+_WARM_TEXT = ("Officials in Ankara said on Monday that Turkey would meet NATO envoys next "
+              "week. \"We urge restraint,\" the spokesman told reporters.")
+
+
+@lru_cache(maxsize=4)
+def _warm_up(model_name: str, settings: Settings) -> None:
+    """Load every model the stages use once per process, before any article's time limit
+    starts: stages load lazily, and a cold load must not count as one article's time."""
+    nlp = get_nlp(settings)
+    doc = nlp(_WARM_TEXT)
+    analyze(doc, CleanArticle(id="warm-up", source="<warm-up>", text=_WARM_TEXT,
+                              published=dt.date(2021, 2, 5)), settings)
+
+
+# Articles over this many characters are parsed one by one under the time limit; the
+# rest share nlp.pipe batches (a batch cannot be timed per article).
+_SOLO_PARSE_CHARS = 100_000
+
+
 def _parse(nlp, articles: list[CleanArticle], settings: Settings) -> list:
-    """Parse a batch; if the batch fails, parse one by one so only the culprit fails."""
+    """Parse a batch, big articles alone under the time limit; if the batch fails, parse
+    one by one so only the culprit fails. A slot holds a Doc or the exception raised."""
+    docs: list = [None] * len(articles)
+    small = [i for i, a in enumerate(articles) if len(a.text) <= _SOLO_PARSE_CHARS]
     try:
-        return list(nlp.pipe((a.text for a in articles), batch_size=max(1, settings.batch_size)))
+        for i, doc in zip(small, nlp.pipe((articles[i].text for i in small),
+                                          batch_size=max(1, settings.batch_size))):
+            docs[i] = doc
     except Exception:  # noqa: BLE001 — isolate the failing article below
         log.exception("batch parse failed; retrying article by article")
-        docs = []
-        for a in articles:
-            try:
-                docs.append(nlp(a.text))
-            except Exception as e:  # noqa: BLE001
-                docs.append(e)
-        return docs
+        small = [i for i in small if docs[i] is None]
+    for i, a in enumerate(articles):
+        if docs[i] is not None:
+            continue
+        try:
+            with time_limit(settings.article_timeout_s if i not in small else 0):
+                docs[i] = nlp(a.text)
+        except Exception as e:  # noqa: BLE001 — ArticleTimeout included
+            docs[i] = e
+    return docs
+
+
+def _timeout(article: CleanArticle, settings: Settings, what: str) -> ArticleRecord:
+    return _record(article, Outcome(
+        "rejected", f"timeout: {what} took over {settings.article_timeout_s:g} s "
+        "(raise EVENTWIRE_ARTICLE_TIMEOUT_S to allow more)"))
 
 
 def _analyze_safely(doc, article: CleanArticle, settings: Settings) -> ArticleRecord:
+    if isinstance(doc, ArticleTimeout):
+        return _timeout(article, settings, "parsing")
     if isinstance(doc, Exception):
         return _record(article, Outcome("failed", f"parse error: {type(doc).__name__}: {doc}"))
     if sum(1 for _ in doc.sents) > settings.max_sentences:
@@ -91,9 +128,7 @@ def _analyze_safely(doc, article: CleanArticle, settings: Settings) -> ArticleRe
         with time_limit(settings.article_timeout_s):
             return analyze(doc, article, settings)
     except ArticleTimeout:
-        return _record(article, Outcome(
-            "rejected", f"timeout: analysis took over {settings.article_timeout_s:g} s "
-            "(raise EVENTWIRE_ARTICLE_TIMEOUT_S to allow more)"))
+        return _timeout(article, settings, "analysis")
     except Exception as e:  # noqa: BLE001 — a stage bug fails one article, not the batch
         log.exception("article %s failed", article.source)
         return _record(article, Outcome("failed", f"{type(e).__name__}: {e}"))
