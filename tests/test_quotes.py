@@ -1,0 +1,222 @@
+"""Quotes: quotation-mark rules (fast) and the whole stage on hand-written sentences (model)."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+
+from eventwire.quotes.marks import find_marked_quotes, quote_mask
+from eventwire.records import CleanArticle, content_id
+from eventwire.settings import Settings
+
+
+# ------------------------------------------------------------------ marks (no model needed)
+
+def _texts(text):
+    return [text[q.span[0]:q.span[1]] for q in find_marked_quotes(text)]
+
+
+def test_marks_straight_and_curly():
+    assert _texts('He said "we won" and “they lost.”') == ['"we won"', "“they lost.”"]
+
+
+def test_marks_multi_paragraph_convention():
+    text = "She said: “First part.\n\n“Second part.”\n\nNext story."
+    (q,) = find_marked_quotes(text)
+    assert text[q.span[0]:q.span[1]] == "“First part.\n\n“Second part.”"
+    assert len(q.pieces) == 2
+
+
+def test_marks_unbalanced_and_nested():
+    assert _texts("He said “this never ends.\nNew paragraph “ok ‘inner’ done.”") == [
+        "“ok ‘inner’ done.”"]
+    assert _texts('A 5" screen, then "x" ') == ['"x"']
+    assert _texts("") == []
+
+
+def test_marks_mask():
+    text = 'a "bc" d'
+    mask = quote_mask(text, find_marked_quotes(text))
+    assert list(mask) == [0, 0, 2, 1, 1, 2, 0, 0]
+
+
+@given(st.lists(st.sampled_from(["word", " ", "\n", "\n\n", '"', "“", "”", "‘", "’", ",", "."]),
+                max_size=60))
+def test_marks_property(parts):
+    text = "".join(parts)
+    qs = find_marked_quotes(text)
+    last = 0
+    for q in qs:
+        assert 0 <= q.span[0] < q.span[1] <= len(text)
+        assert q.span[0] >= last
+        last = q.span[1]
+
+
+# ------------------------------------------------------------------ the stage (model)
+
+def _run(text: str):
+    from eventwire.actors import resolve_actors
+    from eventwire.nlp import get_nlp
+    from eventwire.quotes import attribute_quotes
+
+    settings = Settings()
+    doc = get_nlp(settings)(text)
+    article = CleanArticle(id=content_id(text), source="test", text=text)
+    actors = resolve_actors(doc, article)
+    quotes = attribute_quotes(doc, article, actors, settings)
+    for q in quotes:
+        assert q.text == text[q.span[0]:q.span[1]]
+        if q.speaker:
+            assert 0 <= q.speaker.span[0] < q.speaker.span[1] <= len(text)
+        if q.cue:
+            assert q.cue.text == text[q.cue.span[0]:q.cue.span[1]]
+    for a, b in zip(quotes, quotes[1:]):
+        assert a.span[1] <= b.span[0]
+    return quotes, actors
+
+
+def _one(text: str, containing: str):
+    quotes, actors = _run(text)
+    hits = [q for q in quotes if containing in q.text]
+    assert len(hits) == 1, [q.text for q in quotes]
+    return hits[0], actors
+
+
+@pytest.mark.model
+def test_direct_straight_marks():
+    q, _ = _one('"We will rebuild the bridge before winter," Mayor Ann Lee said on Monday.',
+                "rebuild the bridge")
+    assert q.kind == "direct"
+    assert q.speaker and "Lee" in q.speaker.name
+    assert q.cue and q.cue.text == "said"
+
+
+@pytest.mark.model
+def test_direct_curly_marks():
+    q, _ = _one("“The talks were useful and frank,” Foreign Minister Jean Dupont told reporters.",
+                "useful and frank")
+    assert q.kind == "direct"
+    assert q.speaker and "Dupont" in q.speaker.name
+
+
+@pytest.mark.model
+def test_multi_paragraph_quote_is_one_quote():
+    text = ("Senator Maria Gomez said: “The first part of the plan is ready and funded.\n\n"
+            "“The second part comes next year, and we will pay for it in full.”\n\n"
+            "The vote is on Friday.")
+    quotes, _ = _run(text)
+    first = [q for q in quotes if "first part" in q.text]
+    assert len(first) == 1 and "second part" in first[0].text
+    assert first[0].kind == "direct"
+    assert first[0].speaker and "Gomez" in first[0].speaker.name
+
+
+@pytest.mark.model
+def test_split_quote_is_one_quote():
+    text = ("“We are ready to sign the agreement,” the foreign minister said, "
+            "“and we will not wait any longer for the other side.”")
+    q, _ = _one(text, "ready to sign")
+    assert "will not wait" in q.text and q.kind == "direct"
+    assert q.speaker and "minister" in q.speaker.name
+    assert q.cue and q.cue.text == "said"
+
+
+@pytest.mark.model
+def test_unbalanced_marks_do_not_break():
+    quotes, _ = _run('The governor said "the budget will pass this week.\n\n'
+                     "Lawmakers said they would vote against it on Thursday.")
+    assert any("vote against it" in q.text for q in quotes)
+
+
+@pytest.mark.model
+def test_colon_introduced_quote():
+    q, _ = _one("The president said: “Our country will stand firm against any threat.”",
+                "stand firm")
+    assert q.kind == "direct"
+    assert q.speaker and q.speaker.name.lower().endswith("president")
+
+
+@pytest.mark.model
+def test_nested_quote_stays_inside_outer():
+    text = "“He told me ‘never again’ and I believed him completely,” said Ahmed Saleh."
+    q, _ = _one(text, "never again")
+    assert "believed him" in q.text and q.kind == "direct"
+    assert q.speaker and "Saleh" in q.speaker.name
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("text, content, speaker, cue", [
+    ("Ibrahim Kalin said Turkey would not accept the new proposal from Brussels.",
+     "Turkey would not accept", "Kalin", "said"),
+    ("The defence minister told reporters that the border would stay closed until March.",
+     "border would stay closed", "minister", "told"),
+    ("The United Nations urged both sides to stop the fighting around the city.",
+     "stop the fighting", "United Nations", "urged"),
+    ("The army lost three tanks near the river last week, according to the Defence Ministry.",
+     "army lost three tanks", "Defence Ministry", "according"),
+    ("The foreign ministry said in a statement that talks with Iran would resume next week.",
+     "talks with Iran would resume", "ministry", "said"),
+])
+def test_indirect_quotes(text, content, speaker, cue):
+    q, _ = _one(text, content)
+    assert q.kind == "indirect"
+    assert cue not in q.text.lower() and speaker.lower() not in q.text.lower()
+    assert q.speaker and speaker.lower() in q.speaker.name.lower()
+    assert q.cue and q.cue.text.lower().startswith(cue)
+
+
+@pytest.mark.model
+def test_mixed_quote():
+    q, _ = _one("Lee said the plan was “a disaster for everyone in the city” and must be dropped.",
+                "disaster for everyone")
+    assert q.kind == "mixed"
+    assert q.speaker and "Lee" in q.speaker.name
+
+
+@pytest.mark.model
+def test_pronoun_speaker_resolves_to_named_actor():
+    text = ("Ibrahim Kalin, the spokesman for the Turkish president, spoke in Ankara on Tuesday. "
+            "He said Turkey would not accept the new proposal from Brussels.")
+    q, actors = _one(text, "would not accept")
+    assert q.speaker is not None and q.speaker.span == (text.index("He said"), text.index("He said") + 2)
+    kalin = [a for a in actors if a.name == "Ibrahim Kalin"]
+    if not kalin or not any(m == q.speaker.span for m in kalin[0].mentions):
+        pytest.xfail("actors' coreference does not yet give 'He' as a mention of Ibrahim Kalin")
+    assert q.speaker.actor == kalin[0].id and q.speaker.name == "Ibrahim Kalin"
+
+
+@pytest.mark.model
+def test_no_speaker_gives_none():
+    q, _ = _one("It was reported that the factory in the north would close next year.",
+                "factory in the north")
+    assert q.speaker is None
+
+
+@pytest.mark.model
+@hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(["The minister", " said", " told reporters", " that", " we",
+                                 " will", " win", ",", ".", " ", "\n\n", '"', "“", "”", "‘",
+                                 "’", ":", " according to", " Smith"]), max_size=40))
+def test_stage_property_random_marks(parts):
+    _run("".join(parts))
+
+
+@pytest.mark.model
+def test_rules_alone_when_weights_are_missing():
+    from eventwire.actors import resolve_actors
+    from eventwire.nlp import get_nlp
+    from eventwire.quotes import quotes_from_tagger
+
+    text = ("Ibrahim Kalin said Turkey would not accept the new proposal. "
+            "“We will decide alone,” he told reporters. "
+            "The army lost three tanks, according to the Defence Ministry.")
+    settings = Settings()
+    doc = get_nlp(settings)(text)
+    article = CleanArticle(id=content_id(text), source="test", text=text)
+    quotes = quotes_from_tagger(doc, article, resolve_actors(doc, article), settings, None)
+    by_text = {q.text: q for q in quotes}
+    assert "Turkey would not accept the new proposal" in by_text
+    assert by_text["Turkey would not accept the new proposal"].speaker.name == "Ibrahim Kalin"
+    assert by_text["“We will decide alone,”"].kind == "direct"
+    assert any(q.text == "The army lost three tanks" and q.speaker
+               and "Defence Ministry" in q.speaker.name and q.cue.text == "according to"
+               for q in quotes)
