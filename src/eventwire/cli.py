@@ -213,6 +213,11 @@ def export(
     err.print(f"wrote {n} rows to {out}")
 
 
+_STATS_KEY = {"outcomes": "outcome", "countries": "source country",
+              "actor_countries": "actor country", "event_types": "PLOVER type",
+              "quote_kinds": "quote kind"}
+
+
 @app.command()
 def stats(
     db: Optional[str] = typer.Option(None, help="store URL"),
@@ -240,7 +245,7 @@ def stats(
             console.print(f"{section}: {counts}")
             continue
         t = Table(title=section)
-        t.add_column(section.rstrip("s") if section != "countries" else "country")
+        t.add_column(_STATS_KEY.get(section, section))
         t.add_column("count", justify="right")
         for k, v in counts.items():
             t.add_row(str(k), str(v))
