@@ -200,3 +200,60 @@ def test_governing_predicate_wins(nlp):
     assert [e.plover for e in events] == ["REJECT"]
     events = _code(nlp, "Sweden condemned the attack on Norway.", {"Sweden": None, "Norway": None})
     assert [e.plover for e in events] == ["ACCUSE"]
+
+
+@pytest.mark.model
+def test_turkey_s400_sample_events():
+    """The bundled wire story: each expected event with its type, sides, modality and date."""
+    from pathlib import Path
+
+    from eventwire.pipeline import extract
+
+    text = (Path(__file__).resolve().parents[1] / "samples/turkey_s400_wire.txt").read_text()
+    events = extract(text).events
+
+    def find(trigger, types):
+        hits = [e for e in events if e.trigger.text.lower().startswith(trigger)
+                and e.plover in types]
+        assert hits, [(e.plover, e.trigger.text) for e in events]
+        return hits[0]
+
+    def sides(e):
+        return (e.source.country if e.source else None, e.target.country if e.target else None)
+
+    urge = find("urge", {"REQUEST"})
+    assert sides(urge) == ("USA", "TUR") and urge.date.value == "2021-02-04"
+    reject = find("reject", {"REJECT"})
+    assert sides(reject) == ("TUR", "USA") and not reject.modality.negated
+    sanction = find("impos", {"SANCTION", "COERCE"})
+    assert sides(sanction) == ("USA", "TUR")
+    assert sanction.date.value == "2021-01" and sanction.modality.historical
+    f35 = find("remov", {"SANCTION"})
+    assert sides(f35) == ("USA", "TUR") and f35.modality.historical
+    ground = find("give", {"CONCEDE", "RETREAT"})
+    assert ground.source.country == "TUR" and ground.modality.hypothetical
+    talks = find("hold", {"CONSULT"})
+    assert talks.modality.future and talks.date.value == "2021-W06"
+    assert talks.target.country == "IGO" and not talks.modality.historical
+    # no event without anybody doing it ("ready for dialogue") and no copula noun ("a deal")
+    assert all(e.source is not None or e.target is not None for e in events)
+    assert not any(e.trigger.text == "deal" for e in events)
+
+
+@pytest.mark.model
+def test_date_of_another_clause_is_not_the_event_date(nlp):
+    text = "Peru attacked the dam that Bolivia built in 1990."
+    d = DateRef("in 1990", "1990", "year", (text.index("in 1990"), text.index("in 1990") + 7))
+    e = _one(_code(nlp, text, {"Peru": None, "Bolivia": None}, dates=[d]), "ASSAULT")
+    assert e.date.from_publication and not e.modality.historical
+    text = "Peru attacked Bolivia after the talks failed in 1990."
+    d = DateRef("in 1990", "1990", "year", (text.index("in 1990"), text.index("in 1990") + 7))
+    e = _one(_code(nlp, text, {"Peru": None, "Bolivia": None}, dates=[d]), "ASSAULT")
+    assert e.date.value == "1990" and e.modality.historical
+
+
+@pytest.mark.model
+def test_specific_pattern_beats_bare_trigger_and_copula_noun_is_no_event(nlp):
+    events = _code(nlp, "Chad gave ground to Niger on the border.", {"Chad": None, "Niger": None})
+    assert [e.plover for e in events] == ["CONCEDE"]
+    assert _code(nlp, "For Chad the pipeline is a done deal.", {"Chad": None}) == []
