@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..events.codebook import PLV_LABELS, plv_label
+from ..events.sides import locate_text
 from ..settings import Settings
 
 log = logging.getLogger(__name__)
@@ -58,15 +59,6 @@ def _spans_from_marked(marked: str) -> tuple[str, dict[str, tuple[int, int]]]:
     return "".join(parts), {k: (v[0], v[1]) for k, v in out.items() if v[1] > v[0]}
 
 
-def _find(sentence: str, text: str | None) -> tuple[int, int] | None:
-    if not text:
-        return None
-    i = sentence.find(text)
-    if i < 0:
-        i = sentence.lower().find(text.lower())
-    return (i, i + len(text)) if i >= 0 else None
-
-
 def read_plv(path: Path) -> list[PlvItem]:
     """Read a PLV TSV (``sentence``, ``gold_root``; optional ``marked_sentence``,
     ``source``, ``target``, ``sentence_id``)."""
@@ -86,8 +78,8 @@ def read_plv(path: Path) -> list[PlvItem]:
             plain, spans = _spans_from_marked(marked)
             if plain == sentence:
                 source, target = spans.get("s"), spans.get("t")
-        source = source or _find(sentence, r.get("source"))
-        target = target or _find(sentence, r.get("target"))
+        source = source or locate_text(sentence, r.get("source"))
+        target = target or locate_text(sentence, r.get("target"))
         items.append(PlvItem(r.get("sentence_id") or str(n), sentence, source, target,
                              plv_label((r["gold_root"] or "").strip().upper())))
     return items

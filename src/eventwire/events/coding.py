@@ -18,7 +18,7 @@ from .codebook import goldstein
 from .coder import _cameo_for, _governed
 from .features import Candidate, build_views
 from .patterns import match_tokens
-from .sides import find_sides, np_span
+from .sides import find_sides, locate_text, np_span
 
 csv.field_size_limit(10**8)
 _BATCH = 256
@@ -26,16 +26,6 @@ _BATCH = 256
 
 class CodingInputError(ValueError):
     """The TSV cannot be coded (unreadable, no header, missing sentence column)."""
-
-
-def _find(sentence: str, text: str | None):
-    text = (text or "").strip()
-    if not text:
-        return None
-    i = sentence.find(text)
-    if i < 0:
-        i = sentence.lower().find(text.lower())
-    return (i, i + len(text)) if i >= 0 else None
 
 
 def _main_trigger(sent):
@@ -87,8 +77,8 @@ def code_tsv(path: Path, settings: Settings, sentence_col: str = "sentence",
         views, hit_lists = [], []
         for r, doc in zip(batch, docs):
             sent = doc[:]
-            src = _find(doc.text, r.get(source_col))
-            tgt = _find(doc.text, r.get(target_col))
+            src = locate_text(doc.text, r.get(source_col))
+            tgt = locate_text(doc.text, r.get(target_col))
             trig, hits = _main_trigger(sent) if len(doc) else (None, [])
             if trig is not None and (src is None or tgt is None):
                 sides = find_sides(trig)

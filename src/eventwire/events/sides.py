@@ -142,3 +142,15 @@ def find_sides(trigger) -> Sides:
     if targets and subj is None and trigger.dep_ == "xcomp":
         subj, _ = _subject(trigger.head)
     return Sides(subj, targets[0] if targets else None, alternates=tuple(targets[1:]))
+
+
+def locate_text(sentence: str, text: str | None) -> tuple[int, int] | None:
+    """Where a given source/target text stands in the sentence (exact, then ignoring case);
+    None when it is empty or absent."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    i = sentence.find(text)
+    if i < 0:
+        i = sentence.lower().find(text.lower())
+    return (i, i + len(text)) if i >= 0 else None
