@@ -1,4 +1,10 @@
-"""Executors: in-process, process pool, Spark. All yield records in input order."""
+"""Executors: in-process, process pool, Spark. All yield records in input order.
+
+``run_records`` is the one entry the CLI uses: ``settings.workers == 1`` runs the pipeline
+in this process; more workers run it in a process pool (``runners.pool``) while this
+process only reads input, keeps order and feeds the single store writer. The Spark runner
+(``runners.spark``) writes Parquet tables instead of yielding records.
+"""
 from __future__ import annotations
 
 from typing import Iterable, Iterator
@@ -9,6 +15,10 @@ from ..settings import Settings
 
 def run_records(raws: Iterable[RawArticle], settings: Settings) -> Iterator[ArticleRecord]:
     """Records for ``raws`` in input order, with ``settings.workers`` processes."""
-    from ..pipeline import process
+    if settings.workers <= 1:
+        from ..pipeline import process
 
-    return process(raws, settings)
+        return process(raws, settings)
+    from .pool import run_pool
+
+    return run_pool(raws, settings)

@@ -1,0 +1,1 @@
+"""Benchmarks for eventwire (run ``python -m benchmarks.bench``; not part of the package)."""
