@@ -17,7 +17,11 @@ def run_records(raws: Iterable[RawArticle], settings: Settings) -> Iterator[Arti
     """Records for ``raws`` in input order, with ``settings.workers`` processes."""
     if settings.workers <= 1:
         from ..pipeline import process
+        from .pool import limit_threads
 
+        # One BLAS/OpenMP thread, as each pool worker runs: on the parse's small matrices a
+        # second spinning thread costs CPU without speeding it up (benchmarks: process-1t).
+        limit_threads()
         return process(raws, settings)
     from .pool import run_pool
 
