@@ -32,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import glob
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -112,6 +113,10 @@ def build_session(master: str = "local[2]", app_name: str = "eventwire",
                          "spark.pyspark.driver.python": sys.executable,
                          "spark.driver.host": "127.0.0.1",
                          "spark.driver.bindAddress": "127.0.0.1"})
+        # PySpark starts local Python workers from PYSPARK_PYTHON (the config key alone is
+        # not always honoured); without it they run `python3` from PATH, which outside an
+        # activated virtualenv cannot import eventwire.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     settings.update(conf or {})
     builder = SparkSession.builder.master(master).appName(app_name)
     for key, value in settings.items():
