@@ -121,9 +121,9 @@ def test_metrics_add_up():
 
 
 # Floors pinned about 0.02 under the scores measured on PolNeAR dev with the shipped
-# tagger (content F1 0.673, source accuracy 0.885, linked F1 0.595); raise them when the
-# scores rise.
-DEV_FLOORS = {"content_f1": 0.65, "source_accuracy": 0.865, "linked_f1": 0.575}
+# tagger and the round-2 decoding rules (content F1 0.670, source accuracy 0.890, linked
+# F1 0.596); raise them when the scores rise.
+DEV_FLOORS = {"content_f1": 0.65, "source_accuracy": 0.87, "linked_f1": 0.575}
 
 
 @pytest.mark.gate

@@ -220,3 +220,106 @@ def test_rules_alone_when_weights_are_missing():
     assert any(q.text == "The army lost three tanks" and q.speaker
                and "Defence Ministry" in q.speaker.name and q.cue.text == "according to"
                for q in quotes)
+
+
+# ------------------------------------------------- continuation paragraphs (no model needed)
+
+def _q(text: str, part: str, speaker=None, cue=None):
+    from eventwire.records import Cue, Quote, Speaker
+
+    s = text.index(part)
+    spk = Speaker(None, speaker, (text.index(speaker), text.index(speaker) + len(speaker))) \
+        if speaker else None
+    cue_rec = Cue(cue, (text.index(cue), text.index(cue) + len(cue))) if cue else None
+    return Quote("direct", part, (s, s + len(part)), spk, cue_rec, 0.5)
+
+
+def test_continuation_paragraph_inherits_speaker():
+    from eventwire.quotes import _continuations
+
+    text = ("“We will build it,” Mayor Ruiz said on Monday.\n\n"
+            "“The money is there and the plans are ready.”\n\n"
+            "The council voted against the plan.")
+    first = _q(text, "“We will build it,”", "Mayor Ruiz", "said")
+    second = _q(text, "“The money is there and the plans are ready.”")
+    out = _continuations(text, find_marked_quotes(text), {"say": 1.0}, [first, second], 2000)
+    assert out[1].speaker == first.speaker and out[1].cue is None
+
+
+def test_continuation_paragraph_with_own_cue_or_after_narration_keeps_none():
+    from eventwire.quotes import _continuations
+
+    cues = {"said": 1.0}  # without a parse the words are looked up as written
+    text = ("“We will build it,” Mayor Ruiz said.\n\n"
+            "“The money is there and the plans are ready,” an aide said.")
+    first = _q(text, "“We will build it,”", "Mayor Ruiz", "said")
+    second = _q(text, "“The money is there and the plans are ready,”")
+    out = _continuations(text, find_marked_quotes(text), cues, [first, second], 2000)
+    assert out[1].speaker is None  # the paragraph names its own speaker
+
+    text = ("“We will build it,” Mayor Ruiz said.\n\nThe council met later.\n\n"
+            "“The money is there and the plans are ready.”")
+    first = _q(text, "“We will build it,”", "Mayor Ruiz", "said")
+    second = _q(text, "“The money is there and the plans are ready.”")
+    out = _continuations(text, find_marked_quotes(text), cues, [first, second], 2000)
+    assert out[1].speaker is None  # a narration paragraph breaks the chain
+
+
+def test_continuation_paragraph_marked_but_untagged_becomes_quote():
+    from eventwire.quotes import _continuations
+
+    text = ("“We will build it,” Mayor Ruiz said.\n\n"
+            "“The money is there and the plans are ready.”")
+    first = _q(text, "“We will build it,”", "Mayor Ruiz", "said")
+    out = _continuations(text, find_marked_quotes(text), {"say": 1.0}, [first], 2000)
+    assert [q.text for q in out] == ["“We will build it,”",
+                                     "“The money is there and the plans are ready.”"]
+    assert out[1].speaker == first.speaker and out[1].kind == "direct"
+
+
+@pytest.mark.model
+def test_continuation_paragraph_speaker_end_to_end():
+    text = ("“We will build the bridge before winter,” Mayor Ana Ruiz said on Monday.\n\n"
+            "“The money is there, the plans are ready and the workers are waiting for us.”\n")
+    quotes, _ = _run(text)
+    hits = [q for q in quotes if "workers are waiting" in q.text]
+    assert len(hits) == 1 and hits[0].speaker is not None
+    assert "Ruiz" in hits[0].speaker.name
+
+
+# ------------------------------------------------- decoding repairs on tagged spans (model)
+
+def _parsed(text: str):
+    from eventwire.nlp import get_nlp
+
+    doc = get_nlp(Settings())(text)
+    mask = quote_mask(text, find_marked_quotes(text))
+    return doc, [bool(mask[t.idx]) for t in doc]
+
+
+@pytest.mark.model
+def test_unquoted_content_ends_with_its_sentence():
+    from eventwire.quote_model import _cut_at_sentences
+
+    text = 'He said the plant would close. Workers were sent home on Friday. "It is over. We go."'
+    doc, inq = _parsed(text)
+    a = [t.i for t in doc if t.text == "the"][0]
+    b = [t.i for t in doc if t.text == "Friday"][0] + 2
+    ((s, e),) = _cut_at_sentences(doc, a, b, inq)
+    assert doc[s:e].text == "the plant would close."
+    q0 = [t.i for t in doc if t.text == '"'][0]
+    assert _cut_at_sentences(doc, q0, len(doc), inq) == [(q0, len(doc))]  # quoted: kept whole
+
+
+@pytest.mark.model
+def test_content_over_coordinated_cue_verb_is_split():
+    from eventwire.quote_model import _split_coordinated, load_cues
+
+    text = "Sanders insists that he will fight on and refuses to answer questions about it."
+    doc, inq = _parsed(text)
+    rates = [load_cues().get(t.lemma_.lower(), 0.0) for t in doc]
+    a = [t.i for t in doc if t.text == "that"][0]
+    conts, cues = _split_coordinated(doc, [(a, len(doc) - 1)], inq, rates)
+    assert [doc[s:e].text for s, e in conts] == ["that he will fight on",
+                                                 "to answer questions about it"]
+    assert [doc[s:e].text for s, e in cues] == ["refuses"]

@@ -12,6 +12,10 @@ the stage alone when the weights are missing, so it degrades instead of going si
 ``mixed`` when it holds a quoted fragment, ``indirect`` otherwise.
 Speakers are resolved to actors with ``actors.actor_for_span`` (which knows pronoun and
 title mentions); a quote with no recoverable speaker keeps ``speaker=None``.
+Two speaker repairs (held-out tenth of train: source accuracy +0.008, linked F1
++0.005): a speakerless tagged quote takes the subject of a cue word it holds outside its
+marks or of the cue word governing it, and a content-only paragraph right after a
+paragraph whose last quote has a speaker continues that speaker (news convention).
 """
 from __future__ import annotations
 
@@ -27,6 +31,9 @@ log = logging.getLogger(__name__)
 # minimum cue-lexicon rate for a word to introduce a direct quote by rule (0.3: "said",
 # "told", "added", "according", "statement" pass; "make", "have" do not)
 _RULE_CUE_RATE = 0.3
+# a paragraph is "content only" when its quote covers this share of it (the convention's
+# wording; on the held-out tenth of train 0 and 0.6 score the same)
+_CONTENT_ONLY = 0.6
 
 
 def attribute_quotes(doc, article: CleanArticle, actors: list[Actor], settings: Settings) -> list[Quote]:
@@ -53,10 +60,12 @@ def quotes_from_tagger(doc, article: CleanArticle, actors: list[Actor], settings
             if q:
                 found.append(q)
     found = _join_split_quotes(text, marked, found)
+    found = [_recover_speaker(doc, text, actors, marked, cues, q) for q in found]
     found.extend(_direct_by_rule(doc, text, actors, marked, cues, found))
     # rules fill what the tagger left: +0.004 content F1 on the held-out tenth of train
     found.extend(_indirect_by_rule(doc, text, actors, marked, cues))
-    return _without_overlaps(found, settings.max_quote_chars)
+    kept = _without_overlaps(found, settings.max_quote_chars)
+    return _continuations(text, marked, cues, kept, settings.max_quote_chars, doc)
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -163,6 +172,37 @@ def _join_split_quotes(text: str, marked: list[MarkedQuote], found: list[Quote])
     return out
 
 
+def _recover_speaker(doc, text, actors, marked, cues, q: Quote) -> Quote:
+    """A tagged quote without a speaker takes the subject of a cue word it holds outside
+    quotation marks (a split quote tagged whole: “A,” he said. “B.”) or of the cue word
+    governing it (the tagger found the content but not the cue)."""
+    if q.speaker is not None:
+        return q
+    span = doc.char_span(q.span[0], q.span[1], alignment_mode="expand")
+    if span is None or len(span) == 0:
+        return q
+    inside = [m.span for m in marked if q.span[0] <= m.span[0] and m.span[1] <= q.span[1]]
+    cue = None
+    if inside:
+        for t in span:
+            if t.pos_ == "VERB" and cues.get(t.lemma_.lower(), 0) >= _RULE_CUE_RATE \
+                    and not any(a <= t.idx < b for a, b in inside):
+                cue = t
+                break
+    if cue is None:
+        cue = _cue_near(doc, q.span, cues)
+        if cue is not None and not (span.start <= cue.i < span.end) and cue.i not in \
+                {a.i for t in span for a in t.ancestors}:
+            cue = None  # only a governing cue: a nearby one may be someone else's
+    if cue is None:
+        return q
+    speaker = _speaker(text, actors, _subject_span(cue))
+    if speaker is None:
+        return q
+    return Quote(q.kind, q.text, q.span, speaker, q.cue or Cue(cue.text, (cue.idx, cue.idx + len(cue))),
+                 q.confidence)
+
+
 def _subject_span(tok) -> tuple[int, int] | None:
     from ..quote_model import _np, _subject_of
 
@@ -261,6 +301,87 @@ def _indirect_by_rule(doc, text, actors, marked, cues) -> list[Quote]:
     snapped = [_snap(_trim(text, *q.span, punct=",;:"), marked) for q in out]
     return [Quote(_kind(text, sp, marked), text[sp[0]:sp[1]], sp, q.speaker, q.cue, q.confidence)
             for q, sp in zip(out, snapped) if sp[0] < sp[1]]
+
+
+def _paragraphs(text: str) -> list[tuple[int, int]]:
+    """Character ranges of the non-blank lines (the paragraphs) of ``text``."""
+    out, pos = [], 0
+    for line in text.split("\n"):
+        s, e = _trim(text, pos, pos + len(line))
+        if s < e:
+            out.append((s, e))
+        pos += len(line) + 1
+    return out
+
+
+def _has_cue_word(doc, text: str, span: tuple[int, int], cues: dict[str, float],
+                  marked: list[MarkedQuote] = ()) -> bool:
+    """Whether a word of ``span`` outside quotation marks is a cue (by its lemma when the
+    parse is given, else by its lower-cased form)."""
+    if doc is not None:
+        toks = doc.char_span(span[0], span[1], alignment_mode="expand") or ()
+        inside = [m.span for m in marked if m.span[0] < span[1] and span[0] < m.span[1]]
+        words = [t.lemma_.lower() for t in toks if not any(a <= t.idx < b for a, b in inside)]
+    else:
+        part = list(text[span[0]:span[1]])
+        for m in marked:
+            for k in range(max(m.span[0], span[0]), min(m.span[1], span[1])):
+                part[k - span[0]] = " "
+        words = [w.strip(".,;:!?\"“”'’()").lower() for w in "".join(part).split()]
+    return any(cues.get(w, 0) >= _RULE_CUE_RATE for w in words)
+
+
+def _continuations(text, marked, cues, quotes: list[Quote], max_chars: int,
+                   doc=None) -> list[Quote]:
+    """News convention: a paragraph of quoted content alone, right after a paragraph whose
+    last quote names its speaker, continues that speaker. Such a paragraph's speakerless
+    quotes inherit the speaker, and a marked quote filling it that no stage found becomes a
+    direct quote of that speaker — only when the paragraph holds no cue word of its own
+    (another candidate speaker)."""
+    paras = _paragraphs(text)
+    if len(paras) < 2 or not quotes:
+        return quotes
+    by_para: dict[int, list[int]] = {}
+    k = 0
+    for i, q in enumerate(quotes):
+        while k < len(paras) and paras[k][1] <= q.span[0]:
+            k += 1
+        if k < len(paras) and paras[k][0] <= q.span[0]:
+            by_para.setdefault(k, []).append(i)
+    out = list(quotes)
+    added: list[Quote] = []
+    prev_speaker: Speaker | None = None
+    for k, (ps, pe) in enumerate(paras):
+        idx = by_para.get(k, [])
+        own = [out[i] for i in idx]
+        inherit = prev_speaker
+        if inherit is not None and not _has_cue_word(doc, text, (ps, pe), cues, marked):
+            for i in idx:
+                if out[i].speaker is None and out[i].cue is None \
+                        and out[i].span[1] - out[i].span[0] >= _CONTENT_ONLY * (pe - ps):
+                    q = out[i]
+                    out[i] = Quote(q.kind, q.text, q.span, inherit, None, q.confidence)
+            if not own:
+                for m in marked:
+                    if m.span[0] >= pe:
+                        break
+                    ms, me = m.span
+                    if ms <= ps + 1 and me >= pe - 2 and me - ms <= max_chars:
+                        s, e = ms, me
+                        added.append(Quote("direct", text[s:e], (s, e), inherit, None, 0.4))
+                        own = [added[-1]]
+                        break
+        spk = [q for q in own if q.speaker is not None]
+        if own:
+            last = max(own, key=lambda q: q.span[1])
+            prev_speaker = last.speaker if last.speaker is not None else (
+                spk[-1].speaker if spk and not any(q.cue and q.speaker is None for q in own)
+                else None)
+        else:
+            prev_speaker = None
+    if added:
+        out = _without_overlaps(out + added, max_chars)
+    return out
 
 
 def _without_overlaps(quotes: list[Quote], max_chars: int) -> list[Quote]:
