@@ -120,6 +120,19 @@ def test_split_quote_is_one_quote():
     assert q.cue and q.cue.text == "said"
 
 
+def test_content_cut_inside_a_quote_is_extended_to_its_opening_mark():
+    from eventwire.quotes import _snap
+    from eventwire.quotes.marks import find_marked_quotes
+
+    text = ('"The contract is signed. Ghana will not step back from it," Osei told reporters '
+            'in Accra. "We chose this partner, and we are not going to send it back."')
+    marked = find_marked_quotes(text, 5_000)
+    tail = (text.index("Ghana will"), len(text))          # the tagger's content
+    assert _snap(tail, marked) == (0, len(text))
+    inner = (text.index("Ghana will"), text.index(' Osei') - 2)   # inside one quote only
+    assert _snap(inner, marked)[0] in (0, inner[0])
+
+
 @pytest.mark.model
 def test_unbalanced_marks_do_not_break():
     quotes, _ = _run('The governor said "the budget will pass this week.\n\n'

@@ -98,6 +98,11 @@ def _snap(span: tuple[int, int], marked: list[MarkedQuote]) -> tuple[int, int]:
                 return m.span
         if (e - s) >= 0.6 * (m.span[1] - m.span[0]):
             return m.span
+    # A content that starts inside a marked quote and runs past its closing mark starts at
+    # the opening mark: a quotation is never cut at its start ("“A. B,” he said, “C.”").
+    for m in marked:
+        if m.span[0] < s < m.span[1] <= e:
+            return m.span[0], e
     return span
 
 
