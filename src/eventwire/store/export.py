@@ -128,7 +128,8 @@ def iter_table(store: Store, table: str, filters: Mapping[str, Any] | None = Non
             yield rows
 
 
-def _csv_value(v: Any) -> Any:
+def csv_value(v: Any) -> Any:
+    """How a value is spelled in exported CSV (empty for null, true/false, ISO dates)."""
     if v is None:
         return ""
     if isinstance(v, bool):
@@ -144,7 +145,7 @@ def _write_csv(store: Store, table: str, filters, fh: TextIO) -> int:
     writer.writerow(names)
     n = 0
     for rows in iter_table(store, table, filters):
-        writer.writerows([[_csv_value(r[k]) for k in names] for r in rows])
+        writer.writerows([[csv_value(r[k]) for k in names] for r in rows])
         n += len(rows)
     return n
 

@@ -37,7 +37,7 @@ from starlette.exceptions import HTTPException
 from ..records import ArticleRecord
 from ..settings import Settings
 from ..store import open_store
-from ..store.export import table_schema
+from ..store.export import csv_value, table_schema
 from . import queries
 from .charts import bar_chart_svg, continuous_months
 from .highlight import highlight_record, speaker_colours
@@ -599,24 +599,13 @@ def _export_rows(rows: Iterator[dict[str, Any]], names: list[str]) -> Iterator[l
         yield chunk
 
 
-def _csv_cell(value: Any) -> Any:
-    # same spelling as `eventwire export --format csv`
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
 def _csv_rows(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
     names = table_schema("events").names
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(names)
     for chunk in _export_rows(rows, names):
-        writer.writerows([[_csv_cell(r[k]) for k in names] for r in chunk])
+        writer.writerows([[csv_value(r[k]) for k in names] for r in chunk])
         yield buf.getvalue()
         buf.seek(0)
         buf.truncate()
