@@ -5,6 +5,7 @@ import csv
 import json
 
 import pytest
+from conftest import require_shared
 
 from eventwire.eval.plv import evaluate_plv, read_plv, render_plv, score, write_confusion
 from eventwire.settings import Settings
@@ -85,8 +86,7 @@ def test_missing_columns_is_a_format_error(tmp_path):
 def test_gate_cv_on_plv_train(tmp_path):
     """5-fold CV of the full coder on PLV_train; measured 0.832 / 0.805, floors ≈0.02 under."""
     path = Settings().shared_dir / "data/plv/PLV_train.tsv"
-    if not path.exists():
-        pytest.skip(f"{path} not present")
+    require_shared(path)
     r = evaluate_plv(path, Settings(), folds=5, confusion_out=tmp_path / "c.csv")
     assert r["n"] == 1050
     assert r["accuracy"] >= 0.81, json.dumps(r["per_label"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import require_shared
 
 from eventwire.eval.polnear import (GoldAttribution, Predicted, evaluate_predictions, greedy_match,
                                     iou, read_ann, read_split, score_article, source_right)
@@ -133,8 +134,7 @@ def test_polnear_dev_gate():
 
     settings = Settings()
     dev = settings.shared_dir / "data/polnear/dev"
-    if not (dev / "text").is_dir():
-        pytest.skip(f"PolNeAR dev not found under {dev}")
+    require_shared(dev / "text")
     r = evaluate_polnear(dev, settings)
     assert r["articles"] == 84
     assert r["content"]["f1"] >= DEV_FLOORS["content_f1"]
