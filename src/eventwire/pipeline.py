@@ -40,17 +40,17 @@ def process(raws: Iterable[RawArticle], settings: Settings | None = None) -> Ite
     """Stream records for raw articles, in input order, batching the parse."""
     settings = settings or Settings.load()
     nlp = get_nlp(settings)
-    _warm_up(settings.spacy_model, settings)
+    _warm_up(settings)
     it = iter(raws)
     while batch := list(islice(it, max(1, settings.batch_size))):  # 0 would drop all
         cleaned = [clean_article(raw, settings) for raw in batch]
         parseable = [c for c in cleaned if isinstance(c, CleanArticle)]
-        docs = _parse(nlp, parseable, settings)
+        docs = iter(_parse(nlp, parseable, settings))
         for raw, c in zip(batch, cleaned):
             if isinstance(c, Outcome):
                 yield _rejected(raw, c)
                 continue
-            yield _analyze_safely(docs.pop(0), c, settings)
+            yield _analyze_safely(next(docs), c, settings)
 
 
 def extract(text_or_html: str, published: dt.date | str | None = None, url: str | None = None,
@@ -72,7 +72,7 @@ _WARM_TEXT = ("Officials in Ankara said on Monday that Turkey would meet NATO en
 
 
 @lru_cache(maxsize=4)
-def _warm_up(model_name: str, settings: Settings) -> None:
+def _warm_up(settings: Settings) -> None:
     """Load every model the stages use once per process, before any article's time limit
     starts: stages load lazily, and a cold load must not count as one article's time."""
     nlp = get_nlp(settings)
