@@ -7,10 +7,10 @@ import shutil
 
 import pytest
 
-pytestmark = pytest.mark.spark
-
-if importlib.util.find_spec("pyspark") is None or shutil.which("java") is None:
-    pytest.skip("needs PySpark and Java", allow_module_level=True)
+pytestmark = [pytest.mark.spark,
+              pytest.mark.skipif(importlib.util.find_spec("pyspark") is None
+                                 or shutil.which("java") is None,
+                                 reason="needs PySpark and Java")]
 
 ARTICLES = [
     {"text": "Ministers from France and Germany met in Berlin on Monday to discuss energy "
