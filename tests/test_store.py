@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -87,6 +88,34 @@ def test_opening_and_reading_beside_a_writer_needs_no_write_lock(tmp_path, store
                     assert reader.stats()["articles"] == 1
                 assert time.monotonic() - started < 5
                 conn.rollback()
+
+
+def _open_at_once(url: str, settings, barrier, errors) -> None:
+    barrier.wait()
+    try:
+        open_store(url, settings).close()
+    except StoreError as e:
+        errors.put(str(e))
+
+
+def test_processes_creating_one_new_store_at_once_all_open_it(tmp_path, store_settings):
+    # Both `ingest` runs of a concurrent pair open a store that does not exist yet; the
+    # conversion of the new file to WAL used to fail one of them with "database is locked".
+    ctx = multiprocessing.get_context("fork")
+    errors = ctx.Queue()
+    for round_ in range(40):
+        url = f"sqlite:///{tmp_path / f'new{round_}.db'}"
+        barrier = ctx.Barrier(4)
+        procs = [ctx.Process(target=_open_at_once, args=(url, store_settings, barrier, errors))
+                 for _ in range(4)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(timeout=60)
+            assert p.exitcode == 0
+        assert errors.empty(), errors.get()
+        with open_store(url, store_settings, create=False) as store:
+            assert store.stats()["articles"] == 0
 
 
 def test_newer_schema_is_refused(tmp_path, store_settings):

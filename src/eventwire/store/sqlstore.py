@@ -30,6 +30,7 @@ import datetime as dt
 import json
 import logging
 import random
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +57,7 @@ log = logging.getLogger(__name__)
 _FACT = {"actors": actors, "quotes": quotes, "events": events, "dates": dates}
 # PostgreSQL SQLSTATEs worth retrying a batch for: deadlock, serialization failure.
 _RETRY_SQLSTATES = {"40P01", "40001"}
+_SQLITE_BUSY_MS = 30000
 _SCHEMA_LOCK = 0x65770001  # pg_advisory_xact_lock key: one process creates the schema
 
 
@@ -111,11 +113,27 @@ def _sqlite_on_connect(dbapi_conn, _record) -> None:
     # and writers can take the lock up front (SQLAlchemy's documented pysqlite recipe).
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA busy_timeout = 30000")
-    cur.execute("PRAGMA journal_mode = WAL")
+    cur.execute(f"PRAGMA busy_timeout = {_SQLITE_BUSY_MS}")
+    _switch_to_wal(cur)
     cur.execute("PRAGMA synchronous = NORMAL")
     cur.execute("PRAGMA foreign_keys = ON")
     cur.close()
+
+
+def _switch_to_wal(cur) -> None:
+    # Two processes opening a new file at once both convert it from the rollback journal to
+    # WAL. Each holds a shared lock and wants an exclusive one, so SQLite reports the
+    # deadlock as "database is locked" at once instead of calling the busy handler; one
+    # of them converts the file and the other, retrying, finds it already in WAL.
+    deadline = time.monotonic() + _SQLITE_BUSY_MS / 1000
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(random.uniform(0.01, 0.1))
 
 
 def _sqlite_on_begin(conn: Connection) -> None:
