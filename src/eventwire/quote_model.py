@@ -38,6 +38,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence
 
+import numpy as np
+from spacy.attrs import HEAD
+
 from .quotes.marks import find_marked_quotes, quote_mask
 from .settings import Settings
 
@@ -50,11 +53,13 @@ CUES_PATH = PACKAGE_DIR / "knowledge" / "cues.tsv"
 # A lemma is a cue anchor for the path features when at least this share of its train
 # occurrences are cues (0.15: below it "have", "make" … flood the paths).
 ANCHOR_RATE = 0.15
-# A paragraph is tagged only when it holds one of these features: skipping the others
+# A paragraph is tagged only when it holds a cue word of these rate buckets or a token
+# inside quotation marks (quote-mask value 2): skipping the others
 # saves about a sixth of the tagging time; they hold 3% of the gold attributions but the
 # tagger finds few of those anyway (content F1 0.6387 vs 0.6396 ungated, held-out tenth
 # of train).
-_GATE = ("cue=hi", "cue=mid", "q=2")
+_GATE_BUCKETS = frozenset({"hi", "mid"})
+_INSIDE_MARKS = 2
 # Regularisation tuned on a held-out tenth of train (linked F1 0.566 / 0.578 / 0.588 /
 # 0.597 / 0.595 for c1, c2 = 0.05, 0.01 / 0.1, 0.05 / 0.2, 0.2 / 0.4, 0.6 / 0.8, 1.5).
 CRF_PARAMS = {"c1": 0.4, "c2": 0.6, "max_iterations": 100,
@@ -113,16 +118,20 @@ def build_cue_lexicon(docs: Sequence, golds: Sequence, out: Path = CUES_PATH, mi
 
 def segments(doc) -> list[tuple[int, int]]:
     """Token ranges of the paragraphs (runs of tokens between newline whitespace tokens)."""
+    return _segments([t.is_space and "\n" in t.text for t in doc])
+
+
+def _segments(newline: Sequence[bool]) -> list[tuple[int, int]]:
     out, start = [], None
-    for t in doc:
-        if t.is_space and "\n" in t.text:
+    for i, nl in enumerate(newline):
+        if nl:
             if start is not None:
-                out.append((start, t.i))
+                out.append((start, i))
                 start = None
         elif start is None:
-            start = t.i
+            start = i
     if start is not None:
-        out.append((start, len(doc)))
+        out.append((start, len(newline)))
     return out
 
 
@@ -140,106 +149,129 @@ def _dist(d: int) -> str:
     return str(d) if d < 4 else ("4-7" if d < 8 else "8+")
 
 
-def featurize(doc, cues: dict[str, float] | None = None) -> list[list[str]]:
-    """CRF features for every token of ``doc`` (see the module docstring)."""
-    cues = load_cues() if cues is None else cues
-    text = doc.text
-    mask = quote_mask(text, find_marked_quotes(text))
-    toks = list(doc)
-    n = len(toks)
-    low = [t.lower_ for t in toks]
-    lem = [t.lemma_.lower() for t in toks]
-    pos = [t.pos_ for t in toks]
-    dep = [t.dep_ for t in toks]
-    head = [t.head.i for t in toks]
-    rate = [cues.get(x, 0.0) for x in lem]
-    anchor = [r >= ANCHOR_RATE for r in rate]
-    inq = [mask[t.idx] if t.idx < len(mask) else 0 for t in toks]
-    sstart = [t.is_sent_start for t in toks]
-    ent = [t.ent_type_ for t in toks]
-    shape = [("X" if t.is_title else "x" if t.is_lower else "d" if t.is_digit else "o") for t in toks]
+class _TokenTable:
+    """Per-token columns of one doc that the CRF features are made of, computed once.
 
-    # nearest anchor on the path to the root, with the dependency of the child under it
-    path_feat: list[str] = []
-    path_lex: list[str] = []
-    for i in range(n):
-        j, child, steps, f, fl = i, i, 0, "none", "none"
+    ``features(i)`` builds token ``i``'s feature strings; decoding asks only for the tokens
+    of the paragraphs it tags, and the dependency path of a token is walked only then.
+    """
+
+    def __init__(self, doc, cues: dict[str, float], text: str | None = None) -> None:
+        # ``doc.text`` joins every token anew (about 5 % of the parse's time): callers that
+        # hold the text the doc was made from pass it in
+        if text is None or (len(doc) and doc[-1].idx + len(doc[-1].text_with_ws) != len(text)):
+            text = doc.text
+        mask = quote_mask(text, find_marked_quotes(text))
+        toks = list(doc)
+        self.n = n = len(toks)
+        self.low = low = [t.lower_ for t in toks]
+        self.lem = lem = [t.lemma_.lower() for t in toks]
+        self.pos = pos = [t.pos_ for t in toks]
+        self.dep = [t.dep_ for t in toks]
+        # HEAD holds offsets to the head as unsigned integers; int64 turns them signed
+        self.head = (doc.to_array(HEAD).astype("int64") + np.arange(n)).tolist() if n else []
+        self.rate = rate = [cues.get(x, 0.0) for x in lem]
+        self.bucket = [_bucket(r) for r in rate]
+        self.anchor = [r >= ANCHOR_RATE for r in rate]
+        self.inq = [mask[t.idx] if t.idx < len(mask) else 0 for t in toks]
+        self.sstart = [t.is_sent_start for t in toks]
+        self.ent = [t.ent_type_ for t in toks]
+        self.shape = [("X" if t.is_title else "x" if t.is_lower else "d" if t.is_digit else "o")
+                      for t in toks]
+        newline = [t.is_space and "\n" in t.text for t in toks]
+        self.segments = _segments(newline)
+
+        # token distance to the nearest anchor left / right inside the paragraph
+        self.left = left = [99] * n
+        self.right = right = [99] * n
+        last = -99
+        for i in range(n):
+            if newline[i]:
+                last = -99
+            left[i] = i - last if last >= 0 else 99
+            if self.anchor[i]:
+                last = i
+        last = -1
+        for i in range(n - 1, -1, -1):
+            if newline[i]:
+                last = -1
+            right[i] = last - i if last >= 0 else 99
+            if self.anchor[i]:
+                last = i
+
+        # the strongest cue word of each sentence (token index, or -1), for every token
+        self.sent_best = best_of = [-1] * n
+        starts = [i for i in range(n) if i == 0 or self.sstart[i]] + [n]
+        for a, b in zip(starts, starts[1:]):
+            best, br = -1, 0.0
+            for i in range(a, b):
+                if rate[i] > br and pos[i] in ("VERB", "NOUN", "ADJ"):
+                    best, br = i, rate[i]
+            for i in range(a, b):
+                best_of[i] = best
+
+    def gated(self, s: int, e: int) -> bool:
+        """Whether tokens ``[s, e)`` hold a likely cue word or a quotation-mark interior."""
+        bucket, inq = self.bucket, self.inq
+        return any(bucket[i] in _GATE_BUCKETS or inq[i] == _INSIDE_MARKS for i in range(s, e))
+
+    def _path(self, i: int) -> tuple[str, str]:
+        """The nearest anchor on the path to the root, with the dependency of the child
+        under it (bucketed, and lexicalised)."""
+        head, anchor, dep = self.head, self.anchor, self.dep
+        j, child, steps = i, i, 0
         while steps < 12:
             h = head[j]
             if anchor[j] and j != i:
-                f = f"{dep[child]}|{_bucket(rate[j])}"
-                fl = f"{dep[child]}|{lem[j]}"
-                break
+                return f"{dep[child]}|{self.bucket[j]}", f"{dep[child]}|{self.lem[j]}"
             if h == j:
                 break
             child, j, steps = j, h, steps + 1
-        path_feat.append(f)
-        path_lex.append(fl)
+        return "none", "none"
 
-    # token distance to the nearest anchor left / right inside the paragraph
-    left = [99] * n
-    right = [99] * n
-    last = -99
-    for i in range(n):
-        if toks[i].is_space and "\n" in low[i]:
-            last = -99
-        left[i] = i - last if last >= 0 else 99
-        if anchor[i]:
-            last = i
-    last = -1
-    for i in range(n - 1, -1, -1):
-        if toks[i].is_space and "\n" in low[i]:
-            last = -1
-        right[i] = last - i if last >= 0 else 99
-        if anchor[i]:
-            last = i
-
-    # the strongest cue word of each sentence, and which side of it a token lies on
-    sent_cue: list[list[str]] = [[] for _ in range(n)]
-    for sent in doc.sents:
-        best, br = None, 0.0
-        for t in sent:
-            r = rate[t.i]
-            if r > br and pos[t.i] in ("VERB", "NOUN", "ADJ"):
-                best, br = t.i, r
-        for t in sent:
-            i = t.i
-            if best is None:
-                sent_cue[i] = ["sa=none"]
-            else:
-                side = "L" if i < best else ("R" if i > best else "A")
-                sent_cue[i] = [f"sa={lem[best]}", f"sas={side}|{_bucket(br)}",
-                               f"sasp={side}|{pos[i]}"]
-
-    feats: list[list[str]] = []
-    for i in range(n):
-        hd = head[i]
+    def features(self, i: int) -> list[str]:
+        low, lem, pos, dep, head = self.low, self.lem, self.pos, self.dep, self.head
+        bucket, inq, sstart = self.bucket, self.inq, self.sstart
+        n, hd = self.n, head[i]
+        path, path_lex = self._path(i)
+        right = _dist(self.right[i])
         f = [
             "b", f"w={low[i]}", f"l={lem[i]}", f"p={pos[i]}", f"d={dep[i]}",
-            f"hd={dep[i]}|{lem[hd]}", f"hp={pos[hd]}", f"hq={_bucket(rate[hd])}",
-            f"cue={_bucket(rate[i])}", f"q={inq[i]}", f"path={path_feat[i]}",
-            f"pathp={path_feat[i]}|{pos[i]}", f"pathl={path_lex[i]}", f"sh={shape[i]}",
-            f"e={ent[i]}", f"hh={dep[hd]}|{lem[head[hd]]}",
-            f"L={_dist(left[i])}", f"R={_dist(right[i])}", f"q|R={inq[i]}|{_dist(right[i])}",
+            f"hd={dep[i]}|{lem[hd]}", f"hp={pos[hd]}", f"hq={bucket[hd]}",
+            f"cue={bucket[i]}", f"q={inq[i]}", f"path={path}",
+            f"pathp={path}|{pos[i]}", f"pathl={path_lex}", f"sh={self.shape[i]}",
+            f"e={self.ent[i]}", f"hh={dep[hd]}|{lem[head[hd]]}",
+            f"L={_dist(self.left[i])}", f"R={right}", f"q|R={inq[i]}|{right}",
         ]
         if sstart[i]:
             f.append("ss")
         if i > 0:
             f += [f"w-1={low[i - 1]}", f"p-1={pos[i - 1]}", f"q-1={inq[i - 1]}",
-                  f"ww={low[i - 1]}|{low[i]}", f"cue-1={_bucket(rate[i - 1])}"]
+                  f"ww={low[i - 1]}|{low[i]}", f"cue-1={bucket[i - 1]}"]
         else:
             f.append("BOS")
         if i > 1:
             f += [f"p-2={pos[i - 2]}", f"w-2={low[i - 2]}"]
         if i + 1 < n:
             f += [f"w+1={low[i + 1]}", f"p+1={pos[i + 1]}", f"q+1={inq[i + 1]}",
-                  f"cue+1={_bucket(rate[i + 1])}", f"ss+1={sstart[i + 1]}"]
+                  f"cue+1={bucket[i + 1]}", f"ss+1={sstart[i + 1]}"]
         else:
             f.append("EOS")
         if i + 2 < n:
             f += [f"p+2={pos[i + 2]}", f"w+2={low[i + 2]}"]
-        feats.append(f + sent_cue[i])
-    return feats
+        best = self.sent_best[i]
+        if best < 0:
+            f.append("sa=none")
+        else:
+            side = "L" if i < best else ("R" if i > best else "A")
+            f += [f"sa={lem[best]}", f"sas={side}|{bucket[best]}", f"sasp={side}|{pos[i]}"]
+        return f
+
+
+def featurize(doc, cues: dict[str, float] | None = None) -> list[list[str]]:
+    """CRF features for every token of ``doc`` (see the module docstring)."""
+    table = _TokenTable(doc, load_cues() if cues is None else cues)
+    return [table.features(i) for i in range(table.n)]
 
 
 # ------------------------------------------------------------------------------ labels
@@ -382,17 +414,17 @@ def _np(tok) -> tuple[int, int]:
     return start, end
 
 
-def decode(doc, tagger) -> list[TaggedAttribution]:
-    """Tag every paragraph and group the spans into attributions."""
-    feats = featurize(doc)
-    inq = [f[9] != "q=0" for f in feats]  # feature 9 is the quotation-mark position
-    lex = load_cues()
-    rates = [lex.get(t.lemma_.lower(), 0.0) for t in doc]
+def decode(doc, tagger, text: str | None = None) -> list[TaggedAttribution]:
+    """Tag every paragraph and group the spans into attributions (``text``: the text
+    ``doc`` was made from, when the caller has it)."""
+    table = _TokenTable(doc, load_cues(), text)
+    inq = [q != 0 for q in table.inq]
+    rates = table.rate
     out: list[TaggedAttribution] = []
-    for s, e in segments(doc):
-        if not any(g in f for f in feats[s:e] for g in _GATE):
+    for s, e in table.segments:
+        if not table.gated(s, e):
             continue  # no cue word and no quotation mark: nothing to attribute
-        tagger.set(feats[s:e])
+        tagger.set([table.features(i) for i in range(s, e)])
         tags = tagger.tag()
         spans = _spans(tags, s)
         conts = [c for a, b in ((a, b) for k, a, b in spans if k == "C")
