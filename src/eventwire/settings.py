@@ -57,3 +57,9 @@ def _coerce(type_name: Any, raw: str) -> Any:
     if "Path" in t:
         return Path(raw)
     return raw
+
+
+def thinc_torch_wanted() -> bool:
+    """``EVENTWIRE_THINC_TORCH=1`` keeps spaCy's torch support in every process (see
+    ``eventwire._thinc_without_torch``); read once at import, before any ``Settings``."""
+    return os.environ.get("EVENTWIRE_THINC_TORCH", "") == "1"
