@@ -336,3 +336,43 @@ def test_content_over_coordinated_cue_verb_is_split():
     assert [doc[s:e].text for s, e in conts] == ["that he will fight on",
                                                  "to answer questions about it"]
     assert [doc[s:e].text for s, e in cues] == ["refuses"]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("text, content, speaker", [
+    ("The two governments plan to reopen the border crossing next month, officials in Vienna said.",
+     "The two governments plan to reopen the border crossing next month", "officials"),
+    ("The union wants a pay rise of six percent before the summer, union leader Maria Costa said.",
+     "The union wants a pay rise of six percent before the summer", "Costa"),
+])
+def test_intention_reported_by_a_speaker_is_the_speakers_quote(text, content, speaker):
+    q, _ = _one(text, "border crossing" if "border" in text else "pay rise")
+    assert q.text == content
+    assert q.cue and q.cue.text == "said"
+    assert q.speaker and speaker.lower() in q.speaker.name.lower()
+
+
+def test_content_opening_a_datelined_paragraph_starts_after_the_dateline():
+    from eventwire.quotes import _after_dateline
+    from eventwire.records import Cue, Quote
+
+    text = ("Headline\nVIENNA (Eventwire) - The border will stay closed until March, "
+            "Interior Minister Karl Huber said.")
+    start, cue = text.index("VIENNA"), text.index("said")
+    q = Quote("indirect", text[start:text.index(",")], (start, text.index(",")), None,
+              Cue("said", (cue, cue + 4)), 0.5)
+    moved = _after_dateline(text, [], q)
+    assert moved.text == "The border will stay closed until March"
+    assert moved.text == text[moved.span[0]:moved.span[1]] and moved.cue == q.cue
+    inner = Quote("indirect", "border", (text.index("border"), text.index("border") + 6), None,
+                  None, 0.5)
+    assert _after_dateline(text, [], inner) is inner  # not at a line start: unchanged
+
+
+def test_dateline_end_needs_a_dateline_at_a_line_start():
+    from eventwire.actors.resolve import dateline_end
+
+    text = "ANKARA, Feb 5 (Reuters) - Turkey said no.\nIn TOKYO - not a dateline."
+    assert text[dateline_end(text, 0):].startswith("Turkey said")
+    assert dateline_end(text, 5) is None
+    assert dateline_end(text, text.index("In TOKYO")) is None

@@ -60,6 +60,15 @@ _DATELINE = re.compile(
     r"^[ \t]*(?P<place>[A-Z][A-Z.'\- ]{1,40}?)(?:[ \t]*,[^\n\-—–]{0,60}?)?[ \t]*"
     r"(?:\([A-Za-z][\w .&-]{0,30}\)[ \t]*)?[-—–]{1,2}(?:[ \t]|$)", re.M)
 _DATELINE_SEARCH_CHARS = 1500
+
+
+def dateline_end(text: str, pos: int) -> int | None:
+    """Where the dateline that opens the line at ``pos`` ends ("ANKARA (Reuters) - "),
+    or None when that line opens with none."""
+    if pos > 0 and text[pos - 1] != "\n":
+        return None
+    m = _DATELINE.match(text, pos)
+    return m.end() if m else None
 _STATE_SECTORS = frozenset({"GOV", "MIL", "COP", "JUD", "LEG", "SPY"})
 # Offices that exist once per state, so an unqualified one in a datelined report is the
 # dateline state's; generic titles (spokeswoman, prosecutor, governor) are not inferred.
