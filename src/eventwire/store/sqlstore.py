@@ -113,7 +113,7 @@ def _sqlite_on_connect(dbapi_conn, _record) -> None:
     # and writers can take the lock up front (SQLAlchemy's documented pysqlite recipe).
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
-    cur.execute(f"PRAGMA busy_timeout = {_SQLITE_BUSY_MS}")
+    cur.execute("PRAGMA busy_timeout = 30000")  # _SQLITE_BUSY_MS
     _switch_to_wal(cur)
     cur.execute("PRAGMA synchronous = NORMAL")
     cur.execute("PRAGMA foreign_keys = ON")
