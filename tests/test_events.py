@@ -257,3 +257,18 @@ def test_specific_pattern_beats_bare_trigger_and_copula_noun_is_no_event(nlp):
     events = _code(nlp, "Chad gave ground to Niger on the border.", {"Chad": None, "Niger": None})
     assert [e.plover for e in events] == ["CONCEDE"]
     assert _code(nlp, "For Chad the pipeline is a done deal.", {"Chad": None}) == []
+
+
+@pytest.mark.model
+def test_first_person_inside_a_direct_quote_is_its_speaker(nlp):
+    text = '"We urge Canada to reopen the border crossing," Norway told reporters.'
+    speaker = Speaker("a1", "Norway", (text.index("Norway"), text.index("Norway") + 6))
+    quoted = Quote("direct", text[:text.index(" Norway")], (0, text.index(" Norway")), speaker)
+    e = _one(_code(nlp, text, {"Norway": "NOR", "Canada": "CAN"}, quotes=[quoted]), "REQUEST")
+    assert e.source.actor == "a1" and e.source.country == "NOR"
+    assert e.source.span == (1, 3)  # the pronoun is the evidence
+    assert e.target.country == "CAN"
+    # the same words as narration ("we" is the writer) name nobody
+    plain = _code(nlp, text, {"Norway": "NOR", "Canada": "CAN"})
+    assert all(ev.source is None or ev.source.actor is None for ev in plain
+               if ev.plover == "REQUEST")

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Sequence
 
 from ..records import (Actor, CleanArticle, Cue, DateRef, Event, EventDate, EventSide,
                        Quote)
@@ -131,11 +132,28 @@ def _candidates(sent, actors: list[Actor]) -> list[_Cand]:
         _governed(cands[j].trigger, {c.trigger.i}) for j in lexical))]
 
 
-def _side(tok, actors: list[Actor]) -> EventSide | None:
+_FIRST_PERSON = frozenset({"i", "me", "we", "us"})
+
+
+def _quoted_speaker(tok, actors: list[Actor], quotes: Sequence[Quote]) -> Actor | None:
+    """``"We urge Turkey …," Price said``: a first-person pronoun inside a direct quote
+    is the quote's speaker (for "we", the speaker stands for the group they speak for)."""
+    if tok.lower_ not in _FIRST_PERSON:
+        return None
+    for q in quotes:
+        if (q.kind == "direct" and q.speaker is not None and q.speaker.actor is not None
+                and q.span[0] <= tok.idx < q.span[1]):
+            return next((a for a in actors if a.id == q.speaker.actor), None)
+    return None
+
+
+def _side(tok, actors: list[Actor], quotes: Sequence[Quote] = ()) -> EventSide | None:
     if tok is None:
         return None
     span = np_span(tok)
     actor = _actor_for_span(actors, span)
+    if actor is None and tok.pos_ == "PRON":
+        actor = _quoted_speaker(tok, actors, quotes)
     if actor is None:
         if tok.pos_ == "PRON":
             return None  # an unresolved pronoun names nobody
@@ -162,10 +180,11 @@ def _tok_at(tok, char: int) -> int:
     return i
 
 
-def _pick_target(sides: Sides, actors: list[Actor]) -> EventSide | None:
+def _pick_target(sides: Sides, actors: list[Actor], quotes: Sequence[Quote] = ()
+                 ) -> EventSide | None:
     """The first target candidate that is an actor, else the first candidate."""
     options = [t for t in (sides.target, *sides.alternates) if t is not None]
-    resolved = [s for s in (_side(t, actors) for t in options) if s is not None]
+    resolved = [s for s in (_side(t, actors, quotes) for t in options) if s is not None]
     return next((s for s in resolved if s.actor is not None), resolved[0] if resolved else None)
 
 
@@ -296,12 +315,12 @@ def code_events(doc, article: CleanArticle, actors: list[Actor], dates: list[Dat
             continue
         label, conf = t
         plover, cameo = _cameo_for(label, c.hits)
-        source, target = _side(c.sides.source, actors), _pick_target(c.sides, actors)
+        source = _side(c.sides.source, actors, quotes)
+        target = _pick_target(c.sides, actors, quotes)
         if not (_placed(source) or _placed(target)):
             continue  # "ready for dialogue", or between nobody in particular: noise
         if source and target and source.actor is not None and source.actor == target.actor:
             continue  # an actor acting on itself ("Trump … release Trump") is a parse slip
-            continue  # an unsure event between nobody in particular is noise, not a fact
         key = (c.sent.start, plover, source.name if source else None,
                target.name if target else None)
         if key in seen:  # "the attack killed five": one ASSAULT, not two
