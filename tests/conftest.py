@@ -123,3 +123,27 @@ def pytest_runtest_makereport(item, call):
         report.outcome = "failed"
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.longrepr = f"skipped under EVENTWIRE_FAIL_ON_SKIP: {reason}"
+
+
+def check_v1_store_migrates(url: str, settings: Settings) -> None:
+    """Write a record, turn the store back into schema v1 (no ``quotes.parts_json``),
+    reopen it: it is migrated to v2, the quotes get their content span as their part, and
+    the record still reads back whole."""
+    from sqlalchemy import text
+
+    from eventwire.store import open_store
+
+    rec = make_record(0)
+    with open_store(url, settings) as store:
+        store.write([rec])
+        with store.engine.begin() as conn:
+            conn.execute(text("ALTER TABLE quotes DROP COLUMN parts_json"))
+            conn.execute(text("DELETE FROM schema_version"))
+            conn.execute(text("INSERT INTO schema_version VALUES (1, 'then')"))
+    with open_store(url, settings) as store:
+        with store.engine.connect() as conn:
+            versions = [v for (v,) in conn.execute(text("SELECT version FROM schema_version"))]
+            rows = conn.execute(text('SELECT start, "end", parts_json FROM quotes')).all()
+        assert versions == [1, 2]
+        assert rows and all(parts == f"[[{s},{e}]]" for s, e, parts in rows)
+        assert store.get(rec.id) == rec

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
-from conftest import make_record, make_rejected
+from conftest import check_v1_store_migrates, make_record, make_rejected
 from eventwire.records import Actor, Outcome, Quote
 from eventwire.store import StoreError, open_store
 from eventwire.store import migrations, sqlstore
@@ -150,6 +150,10 @@ def test_missing_migration_step_is_an_error(sqlite_store):
     with sqlite_store.engine.begin() as conn:
         with pytest.raises(migrations.SchemaError, match="no migration"):
             migrations.migrate(conn, SCHEMA_VERSION + 1, {})
+
+
+def test_v1_store_gains_quote_parts(tmp_path, store_settings):
+    check_v1_store_migrates(f"sqlite:///{tmp_path / 'v1.db'}", store_settings)
 
 
 # -- writing ----------------------------------------------------------------------------

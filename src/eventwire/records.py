@@ -124,6 +124,9 @@ class Quote:
     speaker: Speaker | None = None
     cue: Cue | None = None
     confidence: float | None = None
+    # the quoted words themselves: one span per quoted piece of a direct quote split by
+    # its attribution or running over paragraphs (marks included), else the content span
+    parts: tuple[Span, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -131,6 +134,7 @@ class Quote:
             "kind": self.kind,
             "text": self.text,
             "span": list(self.span),
+            "parts": [list(p) for p in self.parts],
             "cue": self.cue.to_dict() if self.cue else None,
             "confidence": self.confidence,
         }
@@ -290,7 +294,9 @@ class ArticleRecord:
                   Speaker(q["speaker"].get("actor"), q["speaker"].get("name") or "",
                           span(q["speaker"]["span"])) if q.get("speaker") else None,
                   Cue(q["cue"]["text"], span(q["cue"]["span"])) if q.get("cue") else None,
-                  q.get("confidence"))
+                  q.get("confidence"),
+                  # records written before quotes had parts: the content span is the part
+                  tuple(span(p) for p in q["parts"]) if "parts" in q else (span(q["span"]),))
             for q in d.get("quotes") or ())
         events = []
         for e in d.get("events") or ():

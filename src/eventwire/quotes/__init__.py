@@ -20,6 +20,7 @@ paragraph whose last quote has a speaker continues that speaker (news convention
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from ..actors import actor_for_span
 from ..actors.resolve import dateline_end
@@ -71,7 +72,8 @@ def quotes_from_tagger(doc, article: CleanArticle, actors: list[Actor], settings
     found.extend(_indirect_by_rule(doc, text, actors, marked, cues))
     found = [_after_dateline(text, marked, q) for q in found]
     kept = _without_overlaps(found, settings.max_quote_chars)
-    return _continuations(text, marked, cues, kept, settings.max_quote_chars, doc)
+    final = _continuations(text, marked, cues, kept, settings.max_quote_chars, doc)
+    return [_with_parts(marked, q) for q in final]
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -226,6 +228,17 @@ def _after_dateline(text: str, marked: list[MarkedQuote], q: Quote) -> Quote:
         return q
     return Quote(_kind(text, (s, e), marked), text[s:e], (s, e), q.speaker, q.cue,
                  q.confidence)
+
+
+def _with_parts(marked: list[MarkedQuote], q: Quote) -> Quote:
+    """The quoted words of a direct quote as they stand in the text: the paragraph pieces
+    of its marked quotes, which leave out an attribution standing between them ("…," he
+    said. "…"); the content span itself for any other quote."""
+    parts: tuple = ()
+    if q.kind == "direct":
+        parts = tuple(p for m in marked if q.span[0] <= m.span[0] and m.span[1] <= q.span[1]
+                      for p in m.pieces)
+    return replace(q, parts=parts or (q.span,))
 
 
 def _recover_speaker(doc, text, actors, marked, cues, q: Quote) -> Quote:

@@ -2,8 +2,10 @@
 
 ``MIGRATIONS[v]`` upgrades a store from version ``v`` to ``v + 1`` inside the opening
 transaction and is run in ascending order; ``schema_version`` gets one row per version
-applied. Version 1 is the first released schema, so the table is empty today: an opened
-v1 store is checked and left alone.
+applied.
+
+* v1: the first released schema.
+* v2: ``quotes.parts_json``, the quoted pieces of a quote; v1 rows get their content span.
 """
 from __future__ import annotations
 
@@ -11,15 +13,23 @@ import datetime as dt
 import logging
 from typing import Callable, Mapping
 
-from sqlalchemy import Connection, func, inspect, select
+from sqlalchemy import Connection, Text, cast, func, inspect, literal, select, text, update
 
-from .schema import SCHEMA_VERSION, metadata, schema_version
+from .schema import SCHEMA_VERSION, metadata, quotes, schema_version
 
 log = logging.getLogger(__name__)
 
 Migration = Callable[[Connection], None]
 
-MIGRATIONS: dict[int, Migration] = {}
+
+def _v1_to_v2(conn: Connection) -> None:
+    conn.execute(text("ALTER TABLE quotes ADD COLUMN parts_json TEXT NOT NULL DEFAULT '[]'"))
+    conn.execute(update(quotes).values(parts_json=literal("[[") + cast(quotes.c.start, Text)
+                                       + literal(",") + cast(quotes.c.end, Text)
+                                       + literal("]]")))
+
+
+MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2}
 
 
 class SchemaError(Exception):

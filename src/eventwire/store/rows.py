@@ -82,6 +82,7 @@ def quote_rows(rec: ArticleRecord) -> list[dict[str, Any]]:
             "cue_start": cue.span[0] if cue else None,
             "cue_end": cue.span[1] if cue else None,
             "confidence": q.confidence,
+            "parts_json": json.dumps([list(p) for p in q.parts or (q.span,)]),
         })
     return rows
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import (Boolean, Column, Float, ForeignKey, Index, Integer, LargeBinary,
                         MetaData, String, Table, Text)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # history: store/migrations.py
 
 metadata = MetaData()
 
@@ -77,6 +77,7 @@ quotes = Table(
     Column("cue_start", Integer),
     Column("cue_end", Integer),
     Column("confidence", Float),
+    Column("parts_json", Text, nullable=False, default="[]"),  # [[start, end], …] (v2)
 )
 Index("ix_quotes_speaker", quotes.c.speaker_name)
 
