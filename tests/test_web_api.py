@@ -382,6 +382,19 @@ def test_highlight_nests_overlapping_spans_and_escapes():
     assert 'class="empty"' not in out
 
 
+def test_split_quote_marks_its_parts_not_the_attribution_between():
+    from eventwire.records import ArticleRecord, Cue, Outcome, Quote, Speaker
+    from eventwire.web.highlight import record_spans
+
+    text = '"We stay," Kalin said. "We will not leave."'
+    a, b = (0, text.index(" Kalin")), (text.index('"We will'), len(text))
+    q = Quote("direct", text, (0, len(text)), Speaker(None, "Kalin", (11, 16)),
+              Cue("said", (17, 21)), 0.9, (a, b))
+    rec = ArticleRecord(id="x", source="t", text=text, outcome=Outcome("ok"), quotes=(q,))
+    marked = [(s.start, s.end) for s in record_spans(rec) if s.css.startswith("quote")]
+    assert marked == [a, b]
+
+
 def test_actor_keys_round_trip():
     assert actor_key("Ibrahim Kalin", "TUR") == "ibrahim-kalin--TUR"
     assert slugify("İbrahim Kalın") == "ibrahim-kalin"

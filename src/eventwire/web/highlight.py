@@ -64,8 +64,9 @@ def record_spans(record: ArticleRecord, actor_keys: dict[str, str] | None = None
     for i, q in enumerate(record.quotes):
         colour = colours[_speaker_id(q)]
         who = q.speaker.name if q.speaker else "unknown speaker"
-        spans.append(MarkSpan(q.span[0], q.span[1], f"quote q-{colour}",
-                              f"{q.kind} quote by {who}", 1, (("quote", str(i)),)))
+        for a, b in q.parts or (q.span,):  # a split quote's attribution stays unmarked
+            spans.append(MarkSpan(a, b, f"quote q-{colour}", f"{q.kind} quote by {who}", 1,
+                                  (("quote", str(i)),)))
         if q.speaker:
             spans.append(MarkSpan(q.speaker.span[0], q.speaker.span[1], f"speaker q-{colour}",
                                   f"speaker: {who}", 2, (("quote", str(i)),)))
