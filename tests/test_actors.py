@@ -150,6 +150,16 @@ def test_of_phrase_apposition_gives_country(nlp):
 
 
 @pytest.mark.model
+def test_region_gives_its_country_to_a_place_and_to_a_title(nlp):
+    text = "Ohio Governor Mike DeWine met farmers in Bavaria on Monday."
+    actors = _resolve(nlp, text)
+    dewine = _by_name(actors, "Mike DeWine")
+    assert (dewine.country, dewine.sectors) == ("USA", ("GOV",))
+    bavaria = _by_name(actors, "Bavaria")
+    assert (bavaria.kind, bavaria.country, bavaria.sectors) == ("location", "DEU", ())
+
+
+@pytest.mark.model
 def test_unknown_country_stays_null(nlp):
     text = ("Turkey said on Friday it would buy more missiles. "
             "Senator Laura Whitfield said the sale was a mistake.")

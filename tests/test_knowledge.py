@@ -9,7 +9,7 @@ import pytest
 from eventwire.actors.lexicon import ACTOR_KINDS, SECTOR_CODES, lexicon, norm_name, read_table
 
 FILES = ("countries.tsv", "demonyms.tsv", "capitals.tsv", "institutions.tsv", "igos.tsv",
-         "titles.tsv", "org_types.tsv")
+         "titles.tsv", "org_types.tsv", "regions.tsv")
 
 
 def _iso3_ok(code: str) -> bool:
@@ -33,7 +33,8 @@ def test_keys_unique_after_normalisation(name):
 
 
 @pytest.mark.parametrize("name,col", [("countries.tsv", 1), ("demonyms.tsv", 1),
-                                      ("capitals.tsv", 1), ("institutions.tsv", 1)])
+                                      ("capitals.tsv", 1), ("institutions.tsv", 1),
+                                      ("regions.tsv", 1)])
 def test_country_codes_are_iso3(name, col):
     bad = [row for row in read_table(name) if not _iso3_ok(row[col])]
     assert not bad, f"{name}: not ISO 3166-1 alpha-3: {bad[:5]}"
@@ -56,7 +57,7 @@ def test_titles_have_a_valid_kind_and_capitals_a_type():
 def test_rows_have_the_declared_number_of_columns():
     widths = {"countries.tsv": {2}, "demonyms.tsv": {2}, "capitals.tsv": {4, 5},
               "institutions.tsv": {3}, "igos.tsv": {3}, "titles.tsv": {3},
-              "org_types.tsv": {2}}
+              "org_types.tsv": {2}, "regions.tsv": {2}}
     for name, allowed in widths.items():
         for row in read_table(name):
             assert len(row) in allowed, f"{name}: {row}"
@@ -74,6 +75,16 @@ def test_lexicon_lookups():
     assert lex.place_of("State Department")[1].country == "USA"
     assert lex.titles["defense minister"].sectors == ("GOV", "MIL")
     assert lex.title_pattern.fullmatch("secretary-general")
+
+
+def test_region_lookups():
+    lex = lexicon()
+    assert lex.region_of("Texas") == "USA" and lex.region_of("Ontario") == "CAN"  # ISO 3166-2
+    assert lex.region_of("Bavaria") == "DEU" and lex.region_of("Crimea") == "UKR"  # press forms
+    assert lex.region_of("Georgia") is None       # a country's name is never a region
+    assert lex.country_of("Georgia") == "GEO"
+    assert lex.region_of("La Rioja") is None      # shared by Argentina and Spain: unknown
+    assert lex.region_of("Springfield") is None
 
 
 def test_norm_name():

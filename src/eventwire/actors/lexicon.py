@@ -3,7 +3,8 @@
 Read once per process from the TSV files under ``eventwire/knowledge/`` and cached; each
 file names its source and licence in its header. Country names come from pycountry
 (name, official and common names) plus ``countries.tsv`` for the usual press forms that
-ISO does not list ("U.S.", "Britain", "Russia", "Turkey").
+ISO does not list ("U.S.", "Britain", "Russia", "Turkey"); regions come from pycountry's
+ISO 3166-2 subdivisions plus ``regions.tsv`` for press forms ("Bavaria", "Crimea").
 """
 from __future__ import annotations
 
@@ -64,6 +65,7 @@ class Lexicon:
     title_pattern: re.Pattern[str]     # longest-first alternation over titles
     org_words: dict[str, tuple[str, ...]]
     title_heads: frozenset[str]        # last word of every title ("defense minister" → minister)
+    regions: dict[str, str]            # norm region, state or province name → ISO-3
 
     def country_of(self, text: str) -> str | None:
         return self.countries.get(norm_name(text))
@@ -80,6 +82,10 @@ class Lexicon:
             if hit:
                 return table, hit
         return None
+
+    def region_of(self, text: str) -> str | None:
+        """The country of a region, state or province ("Texas" → USA, "Bavaria" → DEU)."""
+        return self.regions.get(norm_name(text))
 
     def country_hint(self, text: str) -> tuple[str, tuple[str, ...]] | None:
         """Country (and the sectors the word implies) from any name-like word or phrase."""
@@ -115,6 +121,24 @@ def _pycountry_names() -> dict[str, str]:
     return out
 
 
+def _regions(countries: dict[str, str]) -> dict[str, str]:
+    """ISO 3166-2 subdivision names (pycountry) that belong to one country only and are
+    not a country's name ("Georgia" stays the country), then ``regions.tsv``."""
+    import pycountry
+
+    seen: dict[str, set[str]] = {}
+    for sub in pycountry.subdivisions:
+        seen.setdefault(norm_name(sub.name), set()).add(sub.country_code)
+    out: dict[str, str] = {}
+    for name, codes in seen.items():
+        if len(codes) == 1 and name not in countries:
+            country = pycountry.countries.get(alpha_2=next(iter(codes)))
+            if country is not None:
+                out[name] = country.alpha_3
+    out.update({norm_name(n): iso for n, iso in _rows("regions.tsv")})
+    return out
+
+
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
     """Load every table once per process."""
@@ -135,4 +159,5 @@ def lexicon() -> Lexicon:
     pattern = re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])")
     org_words = {w.casefold(): tuple(s.split()) for w, s in _rows("org_types.tsv")}
     heads = frozenset(t.split()[-1].split("-")[-1] for t in titles) | frozenset(titles)
-    return Lexicon(countries, demonyms, seats, inst, igos, titles, pattern, org_words, heads)
+    return Lexicon(countries, demonyms, seats, inst, igos, titles, pattern, org_words, heads,
+                   _regions(countries))

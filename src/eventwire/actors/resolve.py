@@ -180,6 +180,9 @@ class _Reader:
                 hit = self.lex.country_hint(ent.text)
                 if hit:
                     return hit
+                region = self.lex.region_of(ent.text) if ent.label_ in ("GPE", "LOC") else None
+                if region:
+                    return region, ()                 # "Texas Governor …" → USA
         if tok.pos_ in ("PROPN", "ADJ") or tok.ent_type_:
             return self.lex.country_hint(tok.text)
         return None
@@ -379,6 +382,8 @@ class _Reader:
             self.read_org(ent, start, end, name, root)
             return
         d = self.draft("l:" + key, "location")
+        if ent.label_ in ("GPE", "LOC"):
+            d.learn(lex.region_of(name), (), None)   # "Texas" → USA
         self.mention(d, start, end, name, root)
 
     def _is_modifier(self, root) -> bool:
