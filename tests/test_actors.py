@@ -160,6 +160,17 @@ def test_region_gives_its_country_to_a_place_and_to_a_title(nlp):
 
 
 @pytest.mark.model
+def test_body_every_state_has_belongs_to_the_dateline_state(nlp):
+    said = "North Korea fired two missiles on Monday, the Joint Chiefs of Staff said."
+    jcs = _by_name(_resolve(nlp, "SEOUL (Eventwire) - " + said), "Joint Chiefs of Staff")
+    assert (jcs.country, jcs.sectors) == ("KOR", ("MIL",))
+    assert _by_name(_resolve(nlp, said), "Joint Chiefs of Staff").country == "USA"
+    # a name that only one state uses keeps its state whatever the dateline
+    kabul = "KABUL (Eventwire) - The State Department said the embassy would stay open."
+    assert _by_name(_resolve(nlp, kabul), "State Department").country == "USA"
+
+
+@pytest.mark.model
 def test_unknown_country_stays_null(nlp):
     text = ("Turkey said on Friday it would buy more missiles. "
             "Senator Laura Whitfield said the sale was a mistake.")

@@ -52,11 +52,12 @@ def test_sector_codes_come_from_the_codebook(name, col):
 def test_titles_have_a_valid_kind_and_capitals_a_type():
     assert {row[2].removesuffix("-plural") for row in read_table("titles.tsv")} <= ACTOR_KINDS
     assert {row[3] for row in read_table("capitals.tsv")} <= {"city", "seat"}
+    assert {row[3] for row in read_table("institutions.tsv") if len(row) > 3} == {"generic"}
 
 
 def test_rows_have_the_declared_number_of_columns():
     widths = {"countries.tsv": {2}, "demonyms.tsv": {2}, "capitals.tsv": {4, 5},
-              "institutions.tsv": {3}, "igos.tsv": {3}, "titles.tsv": {3},
+              "institutions.tsv": {3, 4}, "igos.tsv": {3}, "titles.tsv": {3},
               "org_types.tsv": {2}, "regions.tsv": {2}}
     for name, allowed in widths.items():
         for row in read_table(name):

@@ -44,6 +44,7 @@ class Place:
     sectors: tuple[str, ...]
     canonical: str | None = None
     city: bool = False      # a capital that stands for its country (or IGO), not a building
+    generic: bool = False   # a body most states have: a dateline's state comes first
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,11 @@ class Lexicon:
     def region_of(self, text: str) -> str | None:
         """The country of a region, state or province ("Texas" → USA, "Bavaria" → DEU)."""
         return self.regions.get(norm_name(text))
+
+    def is_generic(self, text: str) -> bool:
+        """Whether the name is an institution most states have ("Supreme Court")."""
+        hit = self.institutions.get(norm_name(text))
+        return hit is not None and hit.generic
 
     def country_hint(self, text: str) -> tuple[str, tuple[str, ...]] | None:
         """Country (and the sectors the word implies) from any name-like word or phrase."""
@@ -148,8 +154,9 @@ def lexicon() -> Lexicon:
     seats = {norm_name(r[0]): Place(r[1], tuple(r[2].split()),
                                     r[4] if len(r) > 4 and r[4] else r[0], r[3] == "city")
              for r in _rows("capitals.tsv")}
-    inst = {norm_name(n): Place(c, tuple(s.split()), n)
-            for n, c, s in _rows("institutions.tsv")}
+    inst = {norm_name(r[0]): Place(r[1], tuple(r[2].split()), r[0],
+                                   generic=len(r) > 3 and r[3] == "generic")
+            for r in _rows("institutions.tsv")}
     igos = {norm_name(a): Place("IGO", tuple(s.split()), canon)
             for a, canon, s in _rows("igos.tsv")}
     titles = {t.casefold(): Title(t.casefold(), tuple(s.split()), k.split("-")[0],

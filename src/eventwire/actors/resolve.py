@@ -153,6 +153,23 @@ class _Reader:
         self._ent_index = {i: e for e in doc.ents for i in range(e.start, e.end)}
         self.datelines = [m.span() for m in _DATELINE.finditer(
             self.text, 0, min(len(self.text), _DATELINE_SEARCH_CHARS))]
+        self.dateline_state = self._dateline_state()
+
+    def _dateline_state(self) -> str | None:
+        """The state (ISO-3) of the report's first dateline, if it names one."""
+        if not self.datelines:
+            return None
+        m = _DATELINE.match(self.text, self.datelines[0][0])
+        hint = self.lex.country_hint(m.group("place").strip()) if m else None
+        return hint[0] if hint and hint[0] and hint[0] != "IGO" else None
+
+    def _localised(self, name: str, hit: tuple[str, tuple[str, ...]] | None
+                   ) -> tuple[str, tuple[str, ...]] | None:
+        """A body every state has ("the Supreme Court", "Parliament") belongs to the
+        dateline's state in a datelined report; the table's state otherwise."""
+        if hit and self.dateline_state and self.lex.is_generic(name):
+            return self.dateline_state, hit[1]
+        return hit
 
     # -- drafts -------------------------------------------------------------------------
     def draft(self, key: str, kind: str) -> _Draft:
@@ -177,14 +194,14 @@ class _Reader:
         if tok.ent_type_ in ("GPE", "NORP", "ORG", "FAC", "LOC"):
             ent = self._ent_at(tok.i)
             if ent is not None:
-                hit = self.lex.country_hint(ent.text)
+                hit = self._localised(ent.text, self.lex.country_hint(ent.text))
                 if hit:
                     return hit
                 region = self.lex.region_of(ent.text) if ent.label_ in ("GPE", "LOC") else None
                 if region:
                     return region, ()                 # "Texas Governor …" → USA
         if tok.pos_ in ("PROPN", "ADJ") or tok.ent_type_:
-            return self.lex.country_hint(tok.text)
+            return self._localised(tok.text, self.lex.country_hint(tok.text))
         return None
 
     def _ent_at(self, i: int):
@@ -311,18 +328,13 @@ class _Reader:
         country of their own in a datelined report holds the dateline state's office: wire style names the country of an official only
         when it differs from the dateline's ("ANKARA - … presidential spokesman Ibrahim
         Kalin said" → TUR). Without a dateline nothing is inferred."""
-        if not self.datelines:
-            return
-        start, end = self.datelines[0]
-        place = _DATELINE.match(self.text, start).group("place").strip()
-        hint = self.lex.country_hint(place)
-        if not hint or not hint[0] or hint[0] == "IGO":
+        if self.dateline_state is None:
             return
         for d in self.drafts.values():
             if (d.kind == "person" and d.country is None and d.role and d.sectors
                     and set(d.sectors) <= _STATE_SECTORS
                     and _NATIONAL_OFFICE.search(d.role)):
-                d.country = hint[0]
+                d.country = self.dateline_state
 
     def _surname_index(self, persons) -> dict[str, str]:
         """Last name (and full name) → person key, from multi-word PERSON entities."""
@@ -413,7 +425,7 @@ class _Reader:
         if table == "institution":
             kind = "group" if self.doc[end - 1].tag_ in ("NNS", "NNPS") else "organization"
             d = self.draft("o:" + norm_name(name), kind)
-            d.learn(p.country, p.sectors, None)
+            d.learn(self._localised(name, (p.country, p.sectors))[0], p.sectors, None)
             self.mention(d, start, end, name, root)
             return
         # a seat or capital: a place after a locative preposition, else its government
