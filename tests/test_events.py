@@ -212,9 +212,9 @@ def test_turkey_s400_sample_events():
     text = (Path(__file__).resolve().parents[1] / "samples/turkey_s400_wire.txt").read_text()
     events = extract(text).events
 
-    def find(trigger, types):
+    def find(trigger, types, words=""):
         hits = [e for e in events if e.trigger.text.lower().startswith(trigger)
-                and e.plover in types]
+                and e.plover in types and words in e.sentence]
         assert hits, [(e.plover, e.trigger.text) for e in events]
         return hits[0]
 
@@ -230,8 +230,10 @@ def test_turkey_s400_sample_events():
     assert sanction.date.value == "2021-01" and sanction.modality.historical
     f35 = find("remov", {"SANCTION"})
     assert sides(f35) == ("USA", "TUR") and f35.modality.historical
-    ground = find("give", {"CONCEDE", "RETREAT"})
+    ground = find("give", {"CONCEDE", "RETREAT"}, "give ground")
     assert ground.source.country == "TUR" and ground.modality.hypothetical
+    keep = find("give", {"CONCEDE"}, "will not give up")  # a refusal to yield
+    assert keep.source.country == "TUR" and keep.modality.negated
     talks = find("hold", {"CONSULT"})
     assert talks.modality.future and talks.date.value == "2021-W06"
     assert talks.target.country == "IGO" and not talks.modality.historical
@@ -272,3 +274,19 @@ def test_first_person_inside_a_direct_quote_is_its_speaker(nlp):
     plain = _code(nlp, text, {"Norway": "NOR", "Canada": "CAN"})
     assert all(ev.source is None or ev.source.actor is None for ev in plain
                if ev.plover == "REQUEST")
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("text, other, plover", [
+    ("Norway thanked Canada for the grant and urged Chile to release the prisoners.",
+     "thanked", "REQUEST"),
+    ("Peru rejected the offer from Bolivia, accusing Bolivia of spying.", "rejected", "ACCUSE"),
+])
+def test_coordinated_trigger_keeps_its_own_type(nlp, text, other, plover):
+    names = {"Norway": "NOR", "Canada": "CAN", "Chile": "CHL", "Peru": "PER",
+             "Bolivia": "BOL"}
+    events = _code(nlp, text, {n: c for n, c in names.items() if n in text})
+    by_trigger = {e.trigger.text: e.plover for e in events}
+    second = [t for t in by_trigger if t != other]
+    assert other in by_trigger and second, by_trigger
+    assert by_trigger[second[0]] == plover

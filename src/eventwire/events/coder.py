@@ -17,7 +17,11 @@ classifier are combined per candidate (``_decide``):
   blind to word order and does not overrule a phrase — with confidence at least
   ``LEXICON_CONFIDENCE``;
 * a single-word trigger takes the classifier's type when it is at least
-  ``OVERRIDE_THRESHOLD`` (0.7) sure ("will not *give* up" → REJECT), else the lexicon type
+  ``OVERRIDE_THRESHOLD`` (0.7) sure ("will not *give* up" → REJECT) — unless another
+  trigger of the same sentence has that type in the lexicon: the sentence-level classifier
+  then reads the other event ("*thanked* Tokyo and *urged* Myanmar …": SUPPORT belongs to
+  "thanked", "urged" stays REQUEST, with confidence at least ``LEXICON_CONFIDENCE``) —
+  else the lexicon type
   the classifier likes best, dropped when its probability is under ``LEXICON_FLOOR`` (0.25)
   and under ``RELATIVE_FLOOR`` (half) of the classifier's top type (generic words such as
   "hold" or "gives" in a sentence that reads like another type; a split, unsure
@@ -255,8 +259,10 @@ def _lexicon_types(hits: list[PatternHit]) -> set[str]:
     return {plv_label(h.plover) for h in hits if h.pattern.specificity == top}
 
 
-def _decide(hits: list[PatternHit], pred) -> tuple[str, float] | None:
-    """Combine the lexicon and the fast classifier for one candidate (see module docstring)."""
+def _decide(hits: list[PatternHit], pred, siblings: set[str] = frozenset()
+            ) -> tuple[str, float] | None:
+    """Combine the lexicon and the fast classifier for one candidate (see module docstring);
+    ``siblings``: the lexicon types of the other triggers of its sentence."""
     allowed = _lexicon_types(hits)
     if not allowed:  # structural candidate: the classifier alone, and only when it is sure
         return (pred.label, pred.confidence) if pred.confidence >= STRUCTURAL_THRESHOLD else None
@@ -267,6 +273,9 @@ def _decide(hits: list[PatternHit], pred) -> tuple[str, float] | None:
     if max(h.pattern.specificity for h in hits) > 1:
         # A multi-word pattern ("impose sanctions", "give ground") is unambiguous on its own
         # and the lemma-bag head, blind to word order, does not overrule it.
+        return label, max(conf, LEXICON_CONFIDENCE)
+    if pred.label in siblings:
+        # the classifier reads the sentence's other event: this trigger keeps its own type
         return label, max(conf, LEXICON_CONFIDENCE)
     if pred.confidence >= OVERRIDE_THRESHOLD:
         return pred.label, pred.confidence  # the context overrules a misleading trigger word
@@ -298,8 +307,13 @@ def _type_candidates(cands: list[_Cand], actors: list[Actor]
         picked = _pick_target(c.sides, actors)
         tgt = picked.span if picked is not None else None
         views.append(build_views(Candidate(c.sent, src, tgt, c.trigger.i)))
+    by_sentence: dict[int, list[set[str]]] = {}
+    types = [_lexicon_types(c.hits) for c in cands]
+    for c, t in zip(cands, types):
+        by_sentence.setdefault(c.sent.start, []).append(t)
     for k, pred in enumerate(predict(clf, views)):
-        out[k] = _decide(cands[k].hits, pred)
+        siblings = set().union(*by_sentence[cands[k].sent.start]) - types[k]
+        out[k] = _decide(cands[k].hits, pred, siblings)
     return out
 
 
