@@ -80,6 +80,20 @@ def test_demonym_on_a_group_noun(nlp):
 
 
 @pytest.mark.model
+@pytest.mark.parametrize("text, name, country, sectors", [
+    ("Russian security officers have arrested a journalist.", "Russian security officers",
+     "RUS", ("COP",)),
+    ("The money will support Bangladeshi communities near the camps.",
+     "Bangladeshi communities", "BGD", ("CVL",)),
+    ("Ethiopian peacekeepers left the town on Monday.", "Ethiopian peacekeepers", "ETH",
+     ("MIL",)),
+])
+def test_role_nouns_of_security_and_civil_society(nlp, text, name, country, sectors):
+    actor = _by_name(_resolve(nlp, text), name)
+    assert (actor.kind, actor.country, actor.sectors) == ("group", country, sectors)
+
+
+@pytest.mark.model
 def test_institution_gives_country(nlp):
     text = "State Department spokesman Ned Price urged Ankara to drop the system."
     price = _by_name(_resolve(nlp, text), "Ned Price")

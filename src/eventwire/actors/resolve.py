@@ -69,6 +69,8 @@ def dateline_end(text: str, pos: int) -> int | None:
         return None
     m = _DATELINE.match(text, pos)
     return m.end() if m else None
+
+
 _STATE_SECTORS = frozenset({"GOV", "MIL", "COP", "JUD", "LEG", "SPY"})
 # Offices that exist once per state, so an unqualified one in a datelined report is the
 # dateline state's; generic titles (spokeswoman, prosecutor, governor) are not inferred.
