@@ -94,6 +94,13 @@ def test_role_nouns_of_security_and_civil_society(nlp, text, name, country, sect
 
 
 @pytest.mark.model
+def test_based_in_a_capital_is_no_government_and_no_role_word(nlp):
+    actors = _resolve(nlp, "Police arrested a Moscow-based journalist on Friday.")
+    assert "Moscow" not in [a.name for a in actors]
+    assert _by_name(actors, "Moscow-based journalist").role == "journalist"
+
+
+@pytest.mark.model
 def test_institution_gives_country(nlp):
     text = "State Department spokesman Ned Price urged Ankara to drop the system."
     price = _by_name(_resolve(nlp, text), "Ned Price")

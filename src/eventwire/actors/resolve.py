@@ -227,6 +227,8 @@ class _Reader:
             while k < start and (self._hint(toks[k]) or toks[k].dep_ in ("case", "det")
                                  or toks[k].pos_ in ("PUNCT", "PRON", "DET")):
                 k += 1
+            while 0 < k < start and toks[k - 1].text == "-" and toks[k].tag_ in ("VBN", "VBD"):
+                k += 1      # "Moscow-based journalist" → "journalist", not "based journalist"
             first = toks[k]
             last = toks[-1]
             role = self.text[first.idx:last.idx + len(last.text)].strip(" ,")
@@ -372,6 +374,9 @@ class _Reader:
         if ent.label_ in ("NORP", "GPE") and self.used.issuperset(range(start, end)):
             return      # already read as a person's context ("a Democrat from Ohio")
         qualifier = self._is_modifier(root) and self._modifies_person_or_title(root)
+        if (end + 1 < len(self.doc) and self.doc[end].text == "-"
+                and self.doc[end + 1].lower_ == "based"):
+            return      # "a Moscow-based journalist": where someone works, not an actor
         place = lex.place_of(name)
         if place is not None:
             table, p = place
