@@ -395,6 +395,18 @@ def test_split_quote_marks_its_parts_not_the_attribution_between():
     assert marked == [a, b]
 
 
+def test_quoted_words_leave_out_a_split_quotes_attribution():
+    from eventwire.web.highlight import quoted_words
+
+    article = 'X. "We stay," Kalin said. "We go."'
+    start = article.index('"We stay')
+    content = article[start:]
+    parts = [(start, start + 10), (article.index('"We go'), len(article))]
+    assert quoted_words(content, start, parts) == '"We stay," … "We go."'
+    assert quoted_words(content, start, [(start, len(article))]) == content
+    assert quoted_words(content, start, []) == content
+
+
 def test_actor_keys_round_trip():
     assert actor_key("Ibrahim Kalin", "TUR") == "ibrahim-kalin--TUR"
     assert slugify("İbrahim Kalın") == "ibrahim-kalin"

@@ -40,7 +40,7 @@ from ..store import open_store
 from ..store.export import csv_value, table_schema
 from . import queries
 from .charts import bar_chart_svg, continuous_months
-from .highlight import highlight_record, speaker_colours
+from .highlight import highlight_record, quoted_words, speaker_colours
 from .queries import ArticleFilters, EventFilters, actor_key
 
 log = logging.getLogger(__name__)
@@ -451,7 +451,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def _templates(settings: Settings) -> Jinja2Templates:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined)
-    env.globals.update(actor_key=actor_key, query_string=_query_string,
+    env.globals.update(actor_key=actor_key, query_string=_query_string, quoted_words=quoted_words,
                        writable=settings.web_write_token is not None)
     env.filters["sectors"] = lambda s: " ".join(s.split()) if isinstance(s, str) else " ".join(s or ())
     return Jinja2Templates(env=env)

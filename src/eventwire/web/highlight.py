@@ -116,3 +116,12 @@ def highlight(text: str, spans: list[MarkSpan]) -> Markup:
 def highlight_record(record: ArticleRecord, actor_keys: dict[str, str] | None = None) -> Markup:
     """The record's cleaned text as highlighted, escaped HTML."""
     return highlight(record.text, record_spans(record, actor_keys))
+
+
+def quoted_words(text: str, start: int, parts) -> str:
+    """A quote's own words: the quoted pieces of ``text`` (the content, starting at offset
+    ``start`` of the article) joined with " … ", which leaves out the attribution of a
+    split quote; the content itself for a quote of one piece."""
+    pieces = [text[a - start:b - start] for a, b in parts or ()
+              if start <= a < b <= start + len(text)]
+    return " … ".join(pieces) if len(pieces) > 1 else text

@@ -14,6 +14,7 @@ its first day.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -265,15 +266,18 @@ def _actor_join(names: Sequence[str], country: str | None, article_col, actor_co
 def actor_quotes(store, actor: ActorSummary) -> list[dict[str, Any]]:
     """Quotes attributed to the actor, across articles (newest first)."""
     stmt = (select(quotes.c.article_id, quotes.c.idx, quotes.c.kind, quotes.c.text,
-                   quotes.c.start, quotes.c.end, quotes.c.cue_text, quotes.c.speaker_name,
-                   articles.c.title, articles.c.published)
+                   quotes.c.start, quotes.c.end, quotes.c.parts_json, quotes.c.cue_text,
+                   quotes.c.speaker_name, articles.c.title, articles.c.published)
             .select_from(quotes.join(articles, articles.c.id == quotes.c.article_id)
                          .join(actors, _actor_join(actor.names, actor.country,
                                                    quotes.c.article_id, quotes.c.speaker_actor)))
             .order_by(articles.c.published.desc(), quotes.c.article_id, quotes.c.idx)
             .limit(ACTOR_ROWS_CAP))
     with store.engine.connect() as conn:
-        return [dict(r) for r in conn.execute(stmt).mappings()]
+        rows = [dict(r) for r in conn.execute(stmt).mappings()]
+    for r in rows:
+        r["parts"] = json.loads(r.pop("parts_json") or "[]")
+    return rows
 
 
 def actor_events(store, actor: ActorSummary, side: str) -> list[dict[str, Any]]:
