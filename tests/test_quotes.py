@@ -376,3 +376,42 @@ def test_dateline_end_needs_a_dateline_at_a_line_start():
     assert text[dateline_end(text, 0):].startswith("Turkey said")
     assert dateline_end(text, 5) is None
     assert dateline_end(text, text.index("In TOKYO")) is None
+
+
+@pytest.mark.model
+def test_relative_pronoun_speaker_stands_for_its_antecedent():
+    text = "Israel, which opposes the deal, said it would not be bound by any agreement."
+    quotes, actors = _run(text)
+    by_rel = [q for q in quotes if q.speaker and text[q.speaker.span[0]:q.speaker.span[1]] == "which"]
+    assert by_rel, [(q.text, q.speaker) for q in quotes]
+    israel = _by_name_actor(actors, "Israel")
+    assert by_rel[0].speaker.actor == israel.id and by_rel[0].speaker.name == "Israel"
+
+
+def _by_name_actor(actors, name):
+    hits = [a for a in actors if a.name == name]
+    assert hits, [a.name for a in actors]
+    return hits[0]
+
+
+def test_content_holding_its_own_attribution_is_cut_to_the_quoted_side():
+    from eventwire.quotes import _clear_of_attribution, _kind
+    from eventwire.quotes.marks import find_marked_quotes
+    from eventwire.records import Cue, Quote, Speaker
+
+    text = '"We will hold them to account," the bloc\'s chief told reporters.'
+    marked = find_marked_quotes(text)
+    who, cue = text.index("the bloc"), text.index("told")
+    q = Quote("mixed", text[:-1], (0, len(text) - 1),
+              Speaker(None, "the bloc's chief", (who, cue - 1)), Cue("told", (cue, cue + 4)), 0.8)
+    cut = _clear_of_attribution(text, marked, q)
+    assert cut.text == '"We will hold them to account,"' and cut.kind == "direct"
+    assert cut.speaker == q.speaker and cut.cue == q.cue
+    # a split quote keeps its whole span: its attribution sits between two quoted parts
+    split = 'X. "We stay," the chief told reporters after the meeting. "We go."'
+    marked = find_marked_quotes(split)
+    who, cue = split.index("the chief"), split.index("told")
+    q = Quote("mixed", split[3:], (3, len(split)), Speaker(None, "the chief", (who, cue - 1)),
+              Cue("told", (cue, cue + 4)), 0.8)
+    assert _clear_of_attribution(split, marked, q) is q
+    assert _kind(split, q.span, marked) == "direct"  # a ten-word attribution between parts

@@ -39,6 +39,8 @@ _REPORTING_RATE = 0.5
 # a paragraph is "content only" when its quote covers this share of it (the convention's
 # wording; on the held-out tenth of train 0 and 0.6 score the same)
 _CONTENT_ONLY = 0.6
+# the longest attribution between two marked parts of one quote, in words
+_ATTRIBUTION_WORDS = 15
 
 
 def attribute_quotes(doc, article: CleanArticle, actors: list[Actor], settings: Settings) -> list[Quote]:
@@ -61,9 +63,10 @@ def quotes_from_tagger(doc, article: CleanArticle, actors: list[Actor], settings
         for a in decode(doc, tagger, text):
             q = _quote(text, actors, marked, _chars(doc, a.content),
                        _chars(doc, a.cue) if a.cue else None,
-                       _chars(doc, a.source) if a.source else None, a.confidence)
+                       _chars(doc, a.source) if a.source else None, a.confidence, doc)
             if q:
                 found.append(q)
+    found = [_clear_of_attribution(text, marked, q) for q in found]
     found = [_lift_to_reporting_verb(doc, text, actors, marked, cues, q) for q in found]
     found = _join_split_quotes(text, marked, found)
     found = [_recover_speaker(doc, text, actors, marked, cues, q) for q in found]
@@ -119,11 +122,12 @@ def _kind(text: str, span: tuple[int, int], marked: list[MarkedQuote]) -> str:
     for m in marked:
         if m.span[0] <= s + 1 and e - 1 <= m.span[1] and e - s >= (m.span[1] - m.span[0]) * 0.8:
             return "direct"
-    # a split quote: marked parts with only a short attribution between them
-    # ("“A,” she said, “B.”")
+    # a split quote: marked parts with only an attribution between them ("“A,” she said,
+    # “B.”", "“A,” the bloc's foreign policy chief told reporters after the meeting. “B.”")
     parts = [m for m in marked if s - 1 <= m.span[0] and m.span[1] <= e + 1]
     if len(parts) >= 2 and abs(parts[0].span[0] - s) <= 1 and abs(parts[-1].span[1] - e) <= 1 \
-            and all(len(text[a.span[1]:b.span[0]].split()) <= 8 for a, b in zip(parts, parts[1:])):
+            and all(len(text[a.span[1]:b.span[0]].split()) <= _ATTRIBUTION_WORDS
+                    for a, b in zip(parts, parts[1:])):
         return "direct"
     if any(m.span[0] >= s and m.span[1] <= e or (m.span[0] < e and s < m.span[1])
            for m in marked):
@@ -131,17 +135,43 @@ def _kind(text: str, span: tuple[int, int], marked: list[MarkedQuote]) -> str:
     return "indirect"
 
 
-def _speaker(text: str, actors: list[Actor], span: tuple[int, int] | None) -> Speaker | None:
+_RELATIVE = frozenset({"which", "who", "that"})
+
+
+def _speaker(text: str, actors: list[Actor], span: tuple[int, int] | None,
+             doc=None) -> Speaker | None:
+    """The speaker at ``span``, resolved to an actor; a relative pronoun ("Israel, which
+    opposes the deal") stands for the noun its clause hangs from (the mention stays the
+    pronoun, as with "he")."""
     if span is None:
         return None
     s, e = _trim(text, *span)
     if s >= e:
         return None
     actor = actor_for_span(actors, (s, e))
-    return Speaker(actor.id if actor else None, actor.name if actor else text[s:e], (s, e))
+    name = text[s:e]
+    if actor is None and doc is not None and name.lower() in _RELATIVE:
+        antecedent = _antecedent(doc, s, e)
+        if antecedent is not None:
+            actor = actor_for_span(actors, antecedent)
+            name = text[antecedent[0]:antecedent[1]]
+    return Speaker(actor.id if actor else None, actor.name if actor else name, (s, e))
 
 
-def _quote(text, actors, marked, content, cue, source, confidence) -> Quote | None:
+def _antecedent(doc, s: int, e: int) -> tuple[int, int] | None:
+    """Character range of the noun phrase a relative pronoun's clause modifies."""
+    from ..quote_model import _np
+
+    span = doc.char_span(s, e, alignment_mode="expand")
+    if span is None or len(span) != 1:
+        return None
+    clause = span[0].head
+    if clause.dep_ != "relcl" or clause.head.pos_ not in ("PROPN", "NOUN"):
+        return None
+    return _chars(doc, _np(clause.head))
+
+
+def _quote(text, actors, marked, content, cue, source, confidence, doc=None) -> Quote | None:
     s, e = _snap(_trim(text, *content, punct=",;:"), marked)
     if s >= e:
         return None
@@ -150,7 +180,8 @@ def _quote(text, actors, marked, content, cue, source, confidence) -> Quote | No
         cs, ce = _trim(text, *cue, punct=",;:")
         if cs < ce:
             cue_rec = Cue(text[cs:ce], (cs, ce))
-    return Quote(_kind(text, (s, e), marked), text[s:e], (s, e), _speaker(text, actors, source),
+    return Quote(_kind(text, (s, e), marked), text[s:e], (s, e),
+                 _speaker(text, actors, source, doc),
                  cue_rec, confidence)
 
 
@@ -183,6 +214,34 @@ def _join_split_quotes(text: str, marked: list[MarkedQuote], found: list[Quote])
                       q.speaker, q.cue, q.confidence)
         out.append(q)
     return out
+
+
+def _clear_of_attribution(text: str, marked: list[MarkedQuote], q: Quote) -> Quote:
+    """A content never holds its own cue or speaker: ``"…," the chief told`` tagged as one
+    content ends at the closing mark. The side of the attribution holding quotation marks
+    stays (the longer side when neither does); a split quote, with marks on both sides,
+    is left whole (its ``parts`` give the quoted words)."""
+    own = [sp for sp in (q.cue.span if q.cue else None, q.speaker.span if q.speaker else None)
+           if sp is not None and q.span[0] < sp[1] and sp[0] < q.span[1]]
+    if not own:
+        return q
+    before = (q.span[0], min(a for a, _ in own))
+    after = (max(b for _, b in own), q.span[1])
+
+    def has_marks(seg: tuple[int, int]) -> bool:
+        return any(seg[0] <= m.span[0] and m.span[1] <= seg[1] for m in marked)
+
+    if has_marks(before) and has_marks(after):
+        return q
+    if has_marks(before) != has_marks(after):
+        keep = before if has_marks(before) else after
+    else:
+        keep = max(before, after, key=lambda seg: seg[1] - seg[0])
+    s, e = _snap(_trim(text, *keep, punct=",;:"), marked)
+    if s >= e:
+        return q
+    return Quote(_kind(text, (s, e), marked), text[s:e], (s, e), q.speaker, q.cue,
+                 q.confidence)
 
 
 def _lift_to_reporting_verb(doc, text, actors, marked, cues, q: Quote) -> Quote:
