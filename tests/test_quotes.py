@@ -415,3 +415,12 @@ def test_content_holding_its_own_attribution_is_cut_to_the_quoted_side():
               Cue("told", (cue, cue + 4)), 0.8)
     assert _clear_of_attribution(split, marked, q) is q
     assert _kind(split, q.span, marked) == "direct"  # a ten-word attribution between parts
+
+
+@pytest.mark.model
+def test_cue_verb_coordinated_into_a_reported_clause_is_the_reporters():
+    text = ("Foreign Minister Andrius Petrauskas said the sanctions were overdue and called on "
+            "the bloc to target potash exports.")
+    quotes, _ = _run(text)
+    called = [q for q in quotes if q.cue and q.cue.text == "called"]
+    assert called and called[0].speaker and "Petrauskas" in called[0].speaker.name
