@@ -1,9 +1,12 @@
-"""Spark runner on a real local[2] session: Parquet tables equal the in-process pipeline's rows."""
+"""Spark runner on a real local[2] session: Parquet tables equal the SQLite store's export
+of the same inputs (near-copy links included); the near-copy decision and banding unit-tested."""
 from __future__ import annotations
 
 import importlib.util
 import json
+import random
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -37,6 +40,9 @@ PAGE = (b"<html><head><title>Talks resume</title></head><body><article><h1>Talks
         b"the European Council said, calling the meeting constructive.</p></article>"
         b"</body></html>")
 IGNORED = {"ingested_at"}  # the run's timestamp
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+# A wire story and its republished copy (new boilerplate, one word changed): near-copies.
+NEAR_PAIR = ("turkey_s400_wire.txt", "turkey_s400_wire_republished.txt")
 
 
 def _write_warc(path):
@@ -74,36 +80,49 @@ def inputs(tmp_path_factory):
     (folder / "news.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (folder / "taiz.txt").write_text(TXT, encoding="utf-8")
     _write_warc(folder / "crawl.warc.gz")
+    for name in NEAR_PAIR:
+        shutil.copy(SAMPLES / name, folder / name)
     return folder
 
 
 def _rows(table):
-    return sorted(({k: v for k, v in row.items() if k not in IGNORED}
-                   for row in table.to_pylist()),
-                  key=lambda r: json.dumps(r, sort_keys=True, default=str))
+    rows = []
+    for row in table.to_pylist():
+        row = {k: v for k, v in row.items() if k not in IGNORED}
+        if row.get("similarity") is not None:  # both estimate it from the same signatures
+            row["similarity"] = round(row["similarity"], 9)
+        rows.append(row)
+    return sorted(rows, key=lambda r: json.dumps(r, sort_keys=True, default=str))
 
 
-def _expected(folder, table_name):
-    """Rows of ``table_name`` from the in-process pipeline, as export would type them."""
+@pytest.fixture(scope="module")
+def store_export(inputs, tmp_path_factory):
+    """Each export table of a SQLite store that ingested ``inputs`` as ``eventwire ingest``
+    does (the records in one batch: ``Store`` links near-copies in input order)."""
     import pyarrow as pa
 
     from eventwire.ingest import read_paths
     from eventwire.pipeline import process
-    from eventwire.runners.spark import table_rows
+    from eventwire.runners.spark import TABLES
     from eventwire.settings import Settings
-    from eventwire.store.export import table_schema
+    from eventwire.store import open_store
+    from eventwire.store.export import iter_table, table_schema
 
-    seen, rows = set(), []
-    for rec in process(read_paths([str(folder)], Settings()), Settings()):
-        if rec.id in seen:
-            continue
-        seen.add(rec.id)
-        rows.extend(table_rows(rec, table_name, ingested_at="-"))
-    return _rows(pa.Table.from_pylist(rows, schema=table_schema(table_name)))
+    settings = Settings()
+    records = list(process(read_paths([str(inputs)], settings), settings))
+    db = tmp_path_factory.mktemp("spark-store") / "store.db"
+    with open_store(f"sqlite:///{db}", settings) as store:
+        result = store.write(records)
+        assert result.near_duplicates == 1
+        tables = {}
+        for name in TABLES:
+            rows = [r for chunk in iter_table(store, name) for r in chunk]
+            tables[name] = _rows(pa.Table.from_pylist(rows, schema=table_schema(name)))
+    return tables
 
 
 @pytest.mark.model
-def test_parquet_tables_equal_the_in_process_rows(spark, inputs, tmp_path):
+def test_parquet_tables_equal_the_store_export(spark, inputs, store_export, tmp_path):
     import pyarrow.parquet as pq
 
     from eventwire.runners.spark import TABLES, run_spark
@@ -112,24 +131,35 @@ def test_parquet_tables_equal_the_in_process_rows(spark, inputs, tmp_path):
 
     out = tmp_path / "out"
     summary = run_spark(str(inputs), out, Settings(), partitions=2)
-    # 4 distinct JSONL articles + the broken line + the txt + the WARC page
-    assert summary["articles"] == 7
+    # 4 distinct JSONL articles + the broken line + the txt + the WARC page + the pair
+    assert summary["articles"] == 9
     assert summary["duplicates"] == 1
     assert summary["rejected"] == 1 and summary["bad"] == 1
-    assert summary["ok"] == 6
+    assert summary["ok"] == 8
+    assert summary["near_duplicates"] == 1
     for table in TABLES:
         got = pq.read_table(out / table)
         schema = table_schema(table)
         assert [(f.name, f.type) for f in got.schema] == [(f.name, f.type) for f in schema], table
-        assert _rows(got) == _expected(inputs, table), table
+        assert _rows(got) == store_export[table], table
     articles = pq.read_table(out / "articles").to_pylist()
     broken = [a for a in articles if a["outcome"] == "rejected"]
     assert broken[0]["source"] == f"{inputs / 'news.jsonl'}:3"
     assert "line 3" in broken[0]["reason"]
     assert any(a["source"] == str(inputs / "taiz.txt") for a in articles)
     assert any(a["url"] == "https://example.org/talks" for a in articles)
-    events_or_actors = pq.read_table(out / "actors").num_rows
-    assert events_or_actors > 0
+    # The republished copy links to the wire story read first, and has no facts.
+    by_source = {a["source"]: a for a in articles}
+    wire, copy = (by_source[str(inputs / name)] for name in NEAR_PAIR)
+    assert wire["duplicate_of"] is None and wire["n_events"] > 0
+    assert copy["duplicate_of"] == wire["article_id"]
+    assert 0.85 <= copy["similarity"] < 1.0
+    assert copy["n_actors"] == copy["n_quotes"] == copy["n_events"] == 0
+    for table in ("actors", "quotes", "events", "dates"):
+        ids = set(pq.read_table(out / table, columns=["article_id"]).column(0).to_pylist())
+        assert copy["article_id"] not in ids, table
+    assert wire["article_id"] in set(
+        pq.read_table(out / "actors", columns=["article_id"]).column(0).to_pylist())
 
 
 def test_missing_input_is_a_clear_error(tmp_path):
@@ -164,3 +194,136 @@ def test_spark_schema_follows_the_export_schema():
     events = spark_schema(table_schema("events"))
     assert isinstance(events["goldstein"].dataType, T.DoubleType)
     assert isinstance(events["negated"].dataType, T.BooleanType)
+
+
+def test_inputs_keep_the_order_ingest_reads_them(tmp_path):
+    from eventwire.ingest import _walk
+    from eventwire.runners.spark import expand_ordered
+
+    (tmp_path / "sub").mkdir()
+    for name in ("b.jsonl", "a.txt", "c.html", "sub/d.ndjson", "sub/a.txt"):
+        (tmp_path / name).write_text("x")
+    assert expand_ordered(str(tmp_path)) == [str(p) for p in _walk(tmp_path)]
+    assert expand_ordered(f"{tmp_path / 'c.html'},{tmp_path / 'b.jsonl'}") == [
+        str(tmp_path / "c.html"), str(tmp_path / "b.jsonl")]
+
+
+# -- near-copy decision and banding, no Spark ----------------------------------------------
+
+_NATO = ("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike "
+         "november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee "
+         "zulu").split()
+
+
+def _chain_texts() -> tuple[str, str, str]:
+    """A≈B (3 words edited) and B≈C (3 other words edited), A≉C (six edits apart)."""
+    rng = random.Random(5)
+    words = [rng.choice(_NATO) + str(rng.randrange(50)) for _ in range(300)]
+
+    def edit(ws, positions, tag):
+        ws = list(ws)
+        for p in positions:
+            ws[p] = f"{tag}{p}"
+        return ws
+
+    b = edit(words, range(20, 300, 100), "b")
+    c = edit(b, range(70, 300, 100), "c")
+    return " ".join(words), " ".join(b), " ".join(c)
+
+
+def _all_verified_pairs(items, threshold):
+    """What ``_verified_pairs`` collects, by brute force over ``(order, id, text)``."""
+    from eventwire import dedup
+
+    sigs = [(o, i, dedup.to_bytes(dedup.signature(t))) for o, i, t in items]
+    pairs = []
+    for x in range(len(sigs)):
+        for y in range(x + 1, len(sigs)):
+            (o1, i1, b1), (o2, i2, b2) = sigs[x], sigs[y]
+            sim = float(dedup.from_bytes(b2).jaccard(dedup.from_bytes(b1)))
+            if sim >= threshold:
+                pairs.append((o1, i1, o2, i2, sim))
+    return pairs
+
+
+def test_chain_links_like_the_store(sqlite_store):
+    from sqlalchemy import select
+
+    from eventwire import dedup
+    from eventwire.records import ArticleRecord
+    from eventwire.runners.spark import link_near_copies
+    from eventwire.store.schema import articles
+
+    a, b, c = _chain_texts()
+    sig = {k: dedup.signature(t) for k, t in zip("abc", (a, b, c))}
+    threshold = sqlite_store.settings.near_dup_threshold
+    assert sig["a"].jaccard(sig["b"]) >= threshold and sig["b"].jaccard(sig["c"]) >= threshold
+    assert sig["a"].jaccard(sig["c"]) < threshold
+    # Ids against input order, so a rule by id would decide otherwise.
+    ids = {"a": "id-3", "b": "id-2", "c": "id-1"}
+    records = [ArticleRecord(id=ids[k], source=f"{k}.txt", text=t)
+               for k, t in zip("abc", (a, b, c))]
+    result = sqlite_store.write(records)
+    assert result.near_duplicates == 1 and result.stored == 2
+    with sqlite_store.engine.connect() as conn:
+        stored = {row.id: (row.duplicate_of, row.similarity) for row in conn.execute(
+            select(articles.c.id, articles.c.duplicate_of, articles.c.similarity))}
+    assert stored[ids["a"]] == (None, None) and stored[ids["c"]] == (None, None)
+    assert stored[ids["b"]][0] == ids["a"]
+
+    links = link_near_copies(_all_verified_pairs(
+        [(n, ids[k], t) for n, (k, t) in enumerate(zip("abc", (a, b, c)))], threshold),
+        threshold)
+    assert links == {i: stored[i] for i, (dup, _) in stored.items() if dup is not None}
+
+
+def test_link_goes_to_the_best_earlier_canonical_and_ties_to_the_earlier():
+    from eventwire.runners.spark import link_near_copies
+
+    pairs = [(1, "x", 4, "z", 0.9), (2, "y", 4, "z", 0.95),    # best match wins
+             (1, "x", 3, "w", 0.9), (2, "y", 3, "w", 0.9),     # tie: the earlier
+             (5, "v", 6, "u", 0.86), (6, "u", 7, "t", 0.99),   # t's match u is linked
+             (2, "y", 8, "s", 0.5)]                            # below the threshold
+    assert link_near_copies(pairs, 0.85) == {"z": ("y", 0.95), "w": ("x", 0.9),
+                                             "u": ("v", 0.86)}
+    # Orientation comes from the orders, not the position in the tuple.
+    assert link_near_copies([(4, "z", 1, "x", 0.9)], 0.85) == {"z": ("x", 0.9)}
+
+
+def test_bands_find_every_pair_at_the_threshold():
+    from eventwire import dedup
+    from eventwire.dedup import band_params
+    from eventwire.runners.spark import band_keys
+
+    bands, rows = band_params(0.85)
+    assert (bands, rows) == (20, 6)
+    assert band_params(1.0) == (2, dedup.NUM_PERM // 2)
+    rng = random.Random(11)
+    base = dedup.signature(_chain_texts()[0])
+    need = 109  # 109/128 >= 0.85 > 108/128
+    for _ in range(200):
+        values = [int(v) for v in base.hashvalues]
+        for pos in rng.sample(range(len(values)), len(values) - need):
+            values[pos] ^= 1 + rng.randrange(1 << 20)
+        other = dedup.MinHash(seed=dedup.SEED, hashvalues=values, scheme=dedup.SCHEME)
+        assert float(other.jaccard(base)) >= 0.85
+        assert set(band_keys(dedup.to_bytes(base), bands, rows)) & set(
+            band_keys(dedup.to_bytes(other), bands, rows))
+    # Unrelated texts share no band.
+    far = dedup.signature(" ".join(reversed(_chain_texts()[0].split())))
+    assert not set(band_keys(dedup.to_bytes(base), bands, rows)) & set(
+        band_keys(dedup.to_bytes(far), bands, rows))
+
+
+def test_big_bucket_pairs_grow_linearly():
+    from eventwire.runners.spark import bucket_pairs
+
+    members = [((0, "", n), f"id{n:05d}") for n in range(2000)]
+    random.Random(3).shuffle(members)
+    pairs = list(bucket_pairs(members, head=8))
+    assert len(pairs) == sum(min(j, 8) for j in range(2000))
+    assert ("id00000", "id01999") in pairs           # everyone meets the first copy
+    assert ("id00008", "id01999") not in pairs       # but not every other copy
+    assert all(e < later for e, later in pairs)      # earlier first
+    assert sorted(bucket_pairs(members[:3], head=8)) == sorted(
+        bucket_pairs(members[:3], head=100))

@@ -4,9 +4,9 @@ Wire stories are republished with a new headline, a dateline or a trailing parag
 changed; counting their events once per copy would inflate every statistic. Each text is
 reduced to word 5-shingles of its normalised form (lower case, word characters only) and
 a 128-permutation MinHash (datasketch, ``affine32`` scheme, seed 1, fixed so stored
-signatures stay comparable across runs and library upgrades). ``MinHashLSH`` proposes
-candidates; a candidate counts only if the estimated Jaccard similarity reaches the
-threshold (``Settings.near_dup_threshold``, 0.85 by default). With 5-shingles one changed
+signatures stay comparable across runs and library upgrades). ``MinHashLSH``, banded so
+that it proposes every pair at the threshold (:func:`band_params`), finds candidates; a
+candidate counts only if the estimated Jaccard similarity reaches the threshold (``Settings.near_dup_threshold``, 0.85 by default). With 5-shingles one changed
 word breaks up to five shingles, so 0.85 tolerates a new dateline, a dropped or added
 sentence or a few scattered word edits in a 300-word story, and not a rewrite; it is the
 project default, not a value tuned on labelled duplicates (the shared data has none).
@@ -14,6 +14,7 @@ project default, not a value tuned on labelled duplicates (the shared data has n
 from __future__ import annotations
 
 import logging
+import math
 import re
 import struct
 from typing import Iterable
@@ -66,6 +67,18 @@ def from_bytes(data: bytes) -> MinHash:
     return MinHash(seed=SEED, hashvalues=values, scheme=SCHEME)
 
 
+def band_params(threshold: float, num_perm: int = NUM_PERM) -> tuple[int, int]:
+    """``(bands, rows)`` of LSH banding under which every pair whose estimated Jaccard
+    reaches ``threshold`` shares at least one whole band: such a pair differs in at most
+    ``num_perm - need`` hash values (``need``: the matches the threshold asks for), so with
+    one band more than that, some band holds no difference (pigeonhole). 0.85 with 128
+    permutations: 20 bands of 6 rows (datasketch's own choice for 0.85, 8 × 16, finds
+    about half the pairs at 0.85). At least two bands, as datasketch requires."""
+    need = min(num_perm, max(1, math.ceil(threshold * num_perm - 1e-9)))
+    bands = max(2, num_perm - need + 1)
+    return bands, num_perm // bands
+
+
 class NearDuplicateIndex:
     """In-memory LSH index of canonical articles, answering "is this a near-copy of one?"."""
 
@@ -73,11 +86,9 @@ class NearDuplicateIndex:
         if not 0.0 < threshold <= 1.0:
             raise ValueError(f"near-duplicate threshold must be in (0, 1], got {threshold}")
         self.threshold = threshold
-        # LSH only proposes candidates; the estimated Jaccard decides. Banding a little
-        # below the threshold keeps recall near the cut, and the cap keeps at least two
-        # bands (datasketch refuses fewer) for thresholds close to 1.
-        self._lsh = MinHashLSH(threshold=min(max(threshold - 0.05, 0.05), 0.9),
-                               num_perm=num_perm)
+        # LSH only proposes candidates (every pair at the threshold, see band_params);
+        # the estimated Jaccard decides.
+        self._lsh = MinHashLSH(num_perm=num_perm, params=band_params(threshold, num_perm))
         self._sigs: dict[str, MinHash] = {}
 
     def __len__(self) -> int:

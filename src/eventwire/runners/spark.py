@@ -23,17 +23,47 @@ entries skipped, only files with an article suffix (``ingest.ARTICLE_SUFFIXES``)
 named explicitly is always read.
 
 Like the store, an article that appears twice (same content id) is written once (the
-``ok`` copy wins, then the smallest ``source``). Unlike the store, near-copies are not
-linked (``duplicate_of`` stays null): MinHash linking needs the global index the store
-keeps. ``minhash`` and ``similarity`` columns are therefore null.
+``ok`` copy wins, then the one earliest in input order, as the store keeps the first).
+
+Near-copies are linked as the store links them (``Store._link_in_input_order`` over one
+batch): every raw article carries its input order — the position of its file in the sorted
+walk ``eventwire ingest`` does (JSONL and other files interleaved as in that walk), then its
+line number or its index within the file — and the executors compute the MinHash signature
+(``dedup.signature``) of each ``ok`` record next to the pipeline. Candidate pairs come from
+LSH banding done in Spark: each eligible signature (``ok``, not linked upstream, with words)
+emits one key per band, records sharing a key are paired, and each pair is verified with the
+signatures' estimated Jaccard ≥ ``Settings.near_dup_threshold``. The bands are chosen so
+that recall is exact rather than probabilistic (``dedup.band_params``: one more band than the
+number of differing hash values a pair may have and still reach the threshold — 20 bands of
+6 rows at 0.85 —, so a pair at the threshold agrees on a whole band by pigeonhole; the
+store's index bands the same way). The
+verified pairs, few, are collected on the driver, and :func:`link_near_copies` walks them in
+input order exactly as the store does: an article links to the most similar earlier article
+that is itself canonical (ties to the earlier one), otherwise it is canonical. A near-copy's
+``articles`` row has ``duplicate_of`` and ``similarity`` and its record no facts; it has no
+rows in the fact tables. (The store also keeps the signature bytes in ``articles.minhash``;
+export leaves that column out, and so does this runner's ``articles`` table.) The result
+is what one store batch gives; a store fed slowly commits every 50 articles or 2 s and
+across its batches matches against its LSH index (exact recall too), which breaks ties
+between equally similar earlier articles by id rather than by input order.
+
+A band bucket with more than ``BUCKET_HEAD`` members (a story republished thousands of
+times, or text shared by many pages) is not expanded into n² pairs: its members, in input
+order, are each paired only with the bucket's first ``BUCKET_HEAD`` members, which hold the
+canonical copy of a republished story; so links stay exact for buckets up to that size and
+pairs grow linearly beyond it.
 """
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import glob
+import hashlib
 import logging
+import math
 import os
 import sys
+from collections import deque
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -45,6 +75,15 @@ log = logging.getLogger(__name__)
 TABLES = ("articles", "actors", "quotes", "events", "dates")
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 _URI = ("hdfs://", "s3a://", "s3://", "gs://", "abfs://", "abfss://", "wasbs://", "viewfs://")
+# Members of one band bucket paired with every later member (see the module docstring).
+BUCKET_HEAD = 32
+
+# An article's input order: (rank of its file or pattern in the expanded input, the path
+# when Spark expanded a cluster glob itself — "" otherwise —, line number or index in file).
+Order = tuple[int, str, int]
+# What flows from the executors: the record, its input order, its MinHash signature bytes
+# (``dedup.to_bytes``; None unless the record is ok and has words).
+Item = tuple[ArticleRecord, Order, "bytes | None"]
 
 
 class SparkInputError(ValueError):
@@ -55,43 +94,50 @@ def run_spark(input: str, output: Path | str, settings: Settings, master: str = 
               partitions: int | None = None) -> dict[str, Any]:
     """Run the pipeline on Spark over ``input`` and write Parquet tables under ``output``.
 
-    Returns ``{"articles", "ok", "rejected", "failed", "bad", "duplicates", "output"}``
-    (``bad`` = rejected + failed; ``duplicates`` = inputs dropped as exact copies).
+    Returns ``{"articles", "ok", "rejected", "failed", "bad", "duplicates",
+    "near_duplicates", "output"}`` (``bad`` = rejected + failed; ``duplicates`` = inputs
+    dropped as exact copies; ``near_duplicates`` = ok articles written as links to an
+    earlier near-copy, counted in ``ok`` too).
     Uses the active Spark session if there is one (``spark-submit``, tests), else starts
     one on ``master`` and stops it at the end.
     """
     from pyspark import StorageLevel
     from pyspark.sql import SparkSession
 
-    jsonl, files = expand_input(input)
+    ordered = expand_ordered(input)
     spark = SparkSession.getActiveSession()
     owned = spark is None
     if owned:
         spark = build_session(master)
     try:
         sc = spark.sparkContext
-        raws = _raw_rdd(sc, jsonl, files, partitions, settings)
-        # (record, copies): one record per content id, counting the copies dropped.
+        raws = _raw_rdd(sc, ordered, partitions, settings)
+        # (item, copies): one item per content id, counting the copies dropped.
         records = (raws.mapPartitions(lambda part: _process_partition(part, settings))
-                   .map(lambda rec: (rec.id, (rec, 1)))
+                   .map(lambda item: (item[0].id, (item, 1)))
                    .reduceByKey(_keep_one)
                    .values()
                    .persist(StorageLevel.MEMORY_AND_DISK))
-        counts = (records.map(lambda rc: (rc[0].outcome.status, rc[1]))
+        counts = (records.map(lambda ic: (ic[0][0].outcome.status, ic[1]))
                   .aggregateByKey((0, 0), lambda acc, n: (acc[0] + 1, acc[1] + n),
                                   lambda a, b: (a[0] + b[0], a[1] + b[1]))
                   .collectAsMap())
+        kept = records.keys()
+        links = link_near_copies(_verified_pairs(kept, settings.near_dup_threshold),
+                                 settings.near_dup_threshold)
+        links_bc = sc.broadcast(links)
+        final = kept.map(lambda item: _linked(item, links_bc.value))
         ingested_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         out = str(output) if "://" in str(output) else Path(output).resolve().as_uri()
-        kept = records.keys()
         for table in TABLES:
-            _write_table(spark, kept, table, f"{out.rstrip('/')}/{table}", ingested_at)
+            _write_table(spark, final, table, f"{out.rstrip('/')}/{table}", ingested_at)
         records.unpersist()
+        links_bc.unpersist()
         ok, rejected, failed = (counts.get(s, (0, 0))[0] for s in ("ok", "rejected", "failed"))
         summary = {"articles": ok + rejected + failed, "ok": ok, "rejected": rejected,
                    "failed": failed, "bad": rejected + failed,
                    "duplicates": sum(copies - n for n, copies in counts.values()),
-                   "output": str(output)}
+                   "near_duplicates": len(links), "output": str(output)}
         log.info("spark run: %s", summary)
         return summary
     finally:
@@ -131,13 +177,19 @@ def expand_input(input: str) -> tuple[list[str], list[str]]:
     with a clear message; cluster URIs (``hdfs://``, ``s3a://`` …) are passed to Spark,
     which expands their globs itself.
     """
-    jsonl: list[str] = []
-    files: list[str] = []
+    ordered = expand_ordered(input)
+    return ([f for f in ordered if _is_jsonl(f)], [f for f in ordered if not _is_jsonl(f)])
+
+
+def expand_ordered(input: str) -> list[str]:
+    """The inputs of :func:`expand_input` in the order ``eventwire ingest`` reads them
+    (each part in turn, a folder's files in its sorted walk, JSONL and others mixed)."""
+    found: list[str] = []
     for part in (p.strip() for p in input.split(",")):
         if not part:
             continue
         if part.startswith(_URI):
-            (jsonl if _is_jsonl(part) else files).append(part)
+            found.append(part)
             continue
         local = part[len("file://"):] if part.startswith("file://") else part
         matches = sorted(glob.glob(local, recursive=True)) or (
@@ -146,12 +198,10 @@ def expand_input(input: str) -> tuple[list[str], list[str]]:
             raise SparkInputError(f"no input matches {part!r} — check the path or quote the glob")
         for m in matches:
             path = Path(m)
-            found = _walk(path) if path.is_dir() else [str(path)]
-            for f in found:
-                (jsonl if _is_jsonl(f) else files).append(f)
-    if not jsonl and not files:
+            found.extend(_walk(path) if path.is_dir() else [str(path)])
+    if not found:
         raise SparkInputError(f"no input files under {input!r}")
-    return jsonl, files
+    return found
 
 
 def _walk(root: Path) -> list[str]:
@@ -168,23 +218,57 @@ def _is_jsonl(path: str) -> bool:
     return path.lower().endswith(JSONL_SUFFIXES)
 
 
-def _raw_rdd(sc, jsonl: list[str], files: list[str], partitions: int | None,
-             settings: Settings):
-    """One RDD of RawArticle over all inputs."""
+def _raw_rdd(sc, ordered: list[str], partitions: int | None, settings: Settings):
+    """One RDD of ``(order, RawArticle)`` over all inputs (``ordered``: expand_ordered)."""
     parts = []
-    for path in jsonl:
+    first: dict[str, int] = {}
+    for rank, path in enumerate(ordered):
+        if not _is_jsonl(path):
+            continue
+        rank = first.setdefault(path, rank)  # a file named twice is read twice, same order
         lines = sc.textFile(path, minPartitions=partitions) if partitions else sc.textFile(path)
         parts.append(lines.zipWithIndex()
-                     .flatMap(lambda li, path=path: _raws_from_line(li[0], li[1] + 1, path,
-                                                                    settings)))
+                     .flatMap(lambda li, path=path, rank=rank: [
+                         ((rank, "", li[1] + 1), raw)
+                         for raw in _raws_from_line(li[0], li[1] + 1, path, settings)]))
+    files = [f for f in ordered if not _is_jsonl(f)]
     if files:
+        ranks = _file_ranks(ordered)
         blobs = sc.binaryFiles(",".join(_as_uri(f) for f in files),
                                minPartitions=partitions or sc.defaultParallelism)
-        parts.append(blobs.flatMap(lambda nb: _raws_from_file(nb[0], nb[1], settings)))
+        parts.append(blobs.flatMap(lambda nb: _ordered_file(nb[0], nb[1], ranks, settings)))
     rdd = parts[0] if len(parts) == 1 else sc.union(parts)
     if partitions:
         rdd = rdd.repartition(partitions)
     return rdd
+
+
+def _file_ranks(ordered: list[str]) -> dict[str, int]:
+    """Position in the input of each entry, keyed as Spark names a file once read
+    (local files by their resolved absolute path, cluster URIs as given)."""
+    ranks: dict[str, int] = {}
+    for rank, f in enumerate(ordered):
+        key = f if f.startswith(_URI) or "://" in f else str(Path(f).resolve())
+        ranks.setdefault(key, rank)
+    return ranks
+
+
+def _order_of_file(path: str, ranks: dict[str, int]) -> tuple[int, str]:
+    """``(rank, path_or_"")`` of a file Spark read: its own entry, else the first cluster
+    pattern (glob) that matches it (its files then ordered by path), else after all."""
+    if path in ranks:
+        return ranks[path], ""
+    patterns = [(rank, f) for f, rank in ranks.items() if f.startswith(_URI)]
+    for rank, pattern in sorted(patterns):
+        if fnmatch.fnmatchcase(path, pattern) or path.startswith(pattern.rstrip("/") + "/"):
+            return rank, path
+    return len(ranks), path
+
+
+def _ordered_file(uri: str, data: bytes, ranks: dict[str, int], settings: Settings
+                  ) -> list[tuple[Order, RawArticle]]:
+    rank, path = _order_of_file(_display_path(uri), ranks)
+    return [((rank, path, i), raw) for i, raw in enumerate(_raws_from_file(uri, data, settings))]
 
 
 def _as_uri(path: str) -> str:
@@ -225,34 +309,137 @@ def _raws_from_file(uri: str, data: bytes, settings: Settings) -> list[RawArticl
     return list(read_bytes(data, Path(path).name, settings, source=path))
 
 
-def _process_partition(raws: Iterable[RawArticle], settings: Settings) -> Iterator[ArticleRecord]:
-    """The pipeline over one partition.
+def _process_partition(items: Iterable[tuple[Order, RawArticle]], settings: Settings
+                       ) -> Iterator[Item]:
+    """The pipeline over one partition: ``(record, order, signature bytes)`` per raw article.
 
     The spaCy pipeline is cached per Python worker process (``eventwire.nlp`` keeps it in
     a module-level cache and Spark reuses Python workers across tasks), so it is loaded
     once per worker, not once per partition. BLAS/OpenMP pools and torch run one thread
-    per task, as in the process pool (Spark already runs one task per core).
+    per task, as in the process pool (Spark already runs one task per core). ``process``
+    yields one record per raw article in input order, so the orders queue up beside it.
     """
+    from .. import dedup
     from ..pipeline import process
 
     from .pool import limit_threads
 
+    orders: deque[Order] = deque()
+
+    def raws() -> Iterator[RawArticle]:
+        for order, raw in items:
+            orders.append(order)
+            yield raw
+
     limit_threads()
-    for i, rec in enumerate(process(raws, settings)):
+    for i, rec in enumerate(process(raws(), settings)):
         if i == 0:
             limit_threads()  # a stage may have imported torch lazily
-        yield rec
+        mh = dedup.signature(rec.text) if rec.ok else None
+        yield rec, orders.popleft(), (dedup.to_bytes(mh) if mh is not None else None)
 
 
-def _keep_one(a: tuple[ArticleRecord, int], b: tuple[ArticleRecord, int]
-              ) -> tuple[ArticleRecord, int]:
-    """Of two records with the same id keep the ``ok`` one, then the smaller source."""
-    ra, rb = a[0], b[0]
-    best = min(ra, rb, key=lambda r: (not r.ok, r.source))
+def _keep_one(a: tuple[Item, int], b: tuple[Item, int]) -> tuple[Item, int]:
+    """Of two records with the same id keep the ``ok`` one, then the earlier in input."""
+    best = min(a[0], b[0], key=lambda item: (not item[0].ok, item[1], item[0].source))
     return best, a[1] + b[1]
 
 
-def table_rows(rec: ArticleRecord, table: str, ingested_at: str) -> list[dict[str, Any]]:
+def band_keys(mh_bytes: bytes, bands: int, rows: int) -> list[int]:
+    """One 64-bit key per band of a signature (``dedup.to_bytes`` layout, 8 bytes a value);
+    the band's index is hashed in, so equal values in different bands do not collide."""
+    width = rows * 8
+    return [int.from_bytes(hashlib.blake2b(mh_bytes[b * width:(b + 1) * width],
+                                           digest_size=8, person=b.to_bytes(4, "little")
+                                           ).digest(), "little")
+            for b in range(bands)]
+
+
+def bucket_pairs(members: Iterable[tuple[Order, str]], head: int = BUCKET_HEAD
+                 ) -> Iterator[tuple[str, str]]:
+    """``(earlier_id, later_id)`` candidate pairs of one band bucket: every member with
+    each earlier one among the bucket's first ``head`` members in input order."""
+    ordered = sorted(set(members))
+    for j in range(1, len(ordered)):
+        later = ordered[j][1]
+        for i in range(min(j, head)):
+            if ordered[i][1] != later:
+                yield ordered[i][1], later
+
+
+def _similarity(a: bytes, b: bytes) -> float:
+    """Estimated Jaccard of two stored signatures, as the store computes it."""
+    from .. import dedup
+
+    return float(dedup.from_bytes(a).jaccard(dedup.from_bytes(b)))
+
+
+def _verified_pairs(items, threshold: float) -> list[tuple[Order, str, Order, str, float]]:
+    """Near-copy pairs ``(earlier order, earlier id, later order, later id, similarity)``
+    among the eligible records of ``items`` (an RDD of :data:`Item`): LSH banding in Spark,
+    then the estimated Jaccard of each candidate pair ≥ ``threshold``; collected."""
+    from .. import dedup
+
+    bands, rows = dedup.band_params(threshold)
+    sigs = (items.filter(lambda it: it[0].ok and it[0].duplicate_of is None
+                         and it[2] is not None)
+            .map(lambda it: (it[0].id, (it[1], it[2]))))
+    candidates = (sigs.flatMap(lambda kv: [(key, (kv[1][0], kv[0]))
+                                           for key in band_keys(kv[1][1], bands, rows)])
+                  .groupByKey()
+                  .flatMap(lambda kv: bucket_pairs(kv[1]))
+                  .distinct())
+    joined = (candidates.join(sigs)                          # (e, (l, (o_e, b_e)))
+              .map(lambda kv: (kv[1][0], (kv[0], kv[1][1])))  # (l, (e, (o_e, b_e)))
+              .join(sigs))                                   # (l, ((e, (o_e, b_e)), (o_l, b_l)))
+
+    def verify(kv):
+        later, ((earlier, (o_e, b_e)), (o_l, b_l)) = kv
+        sim = _similarity(b_l, b_e)
+        return [(o_e, earlier, o_l, later, sim)] if sim >= threshold else []
+
+    return joined.flatMap(verify).collect()
+
+
+def link_near_copies(pairs: Iterable[tuple[Order, str, Order, str, float]], threshold: float
+                     ) -> dict[str, tuple[str, float]]:
+    """``{near-copy id: (canonical id, similarity)}`` from verified pairs, decided as
+    ``Store._link_in_input_order`` decides one batch: in input order, an article links to
+    the most similar earlier article that is not itself linked (ties: the earlier one,
+    Python's ``max`` keeping the first), else it stays canonical. An article in no pair is
+    canonical; a chain A≈B≈C with A≉C links B to A and keeps C canonical."""
+    earlier: dict[tuple[Any, str], list[tuple[Any, str, float]]] = {}
+    for o_e, e, o_l, l, sim in pairs:
+        if sim < threshold or e == l:
+            continue
+        if (o_l, l) < (o_e, e):  # orient the pair: earlier first
+            o_e, e, o_l, l = o_l, l, o_e, e
+        earlier.setdefault((o_l, l), []).append((o_e, e, sim))
+    links: dict[str, tuple[str, float]] = {}
+    for node in sorted(earlier):
+        canon = [c for c in earlier[node] if c[1] not in links]
+        if canon:
+            o_e, e, sim = min(canon, key=lambda c: (-c[2], c[0], c[1]))
+            links[node[1]] = (e, sim)
+    return links
+
+
+def _linked(item: Item, links: dict[str, tuple[str, float]]
+            ) -> tuple[ArticleRecord, bytes | None, float | None]:
+    """``(record, minhash, similarity)`` as the store writes the article: a near-copy loses
+    its facts and gains ``duplicate_of``; ok records keep their signature bytes."""
+    rec, _, mh = item
+    link = links.get(rec.id)
+    if link is None:
+        return rec, mh, None
+    canonical, sim = link
+    return (rec.with_(duplicate_of=canonical, actors=(), quotes=(), events=(), dates=()),
+            mh, sim)
+
+
+def table_rows(rec: ArticleRecord, table: str, ingested_at: str, *,
+               minhash: bytes | None = None, similarity: float | None = None
+               ) -> list[dict[str, Any]]:
     """Rows of export ``table`` for one record, keyed like ``store.export.table_schema``.
 
     The store's rows (``store.rows``), shaped as ``export`` reads them back: the article's
@@ -261,7 +448,7 @@ def table_rows(rec: ArticleRecord, table: str, ingested_at: str) -> list[dict[st
     from ..store.rows import article_row, fact_rows
 
     if table == "articles":
-        row = article_row(rec, ingested_at=ingested_at)
+        row = article_row(rec, ingested_at=ingested_at, minhash=minhash, similarity=similarity)
         row["article_id"] = row.pop("id")
         rows = [row]
     else:
@@ -276,8 +463,9 @@ def _write_table(spark, records, table: str, out: str, ingested_at: str) -> None
 
     schema = table_schema(table)
     names = schema.names
-    rows = records.flatMap(lambda rec: [tuple(row.get(n) for n in names)
-                                        for row in table_rows(rec, table, ingested_at)])
+    rows = records.flatMap(lambda r: [tuple(row.get(n) for n in names)
+                                      for row in table_rows(r[0], table, ingested_at,
+                                                            minhash=r[1], similarity=r[2])])
     df = spark.createDataFrame(rows, schema=spark_schema(schema))
     df.write.mode("overwrite").parquet(out)
 

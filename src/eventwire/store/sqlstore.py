@@ -19,8 +19,9 @@ each article is stored once. A batch is written in ascending id order, so concur
 writers lock rows in the same order and do not deadlock.
 
 A near-copy (see ``dedup``) is stored with ``duplicate_of``/``similarity`` and its record
-without facts; within one batch the smaller id is the canonical one, across batches the
-one stored first. The LSH index is rebuilt from ``articles.minhash`` on the first write
+without facts; the canonical copy is the one seen first — in input order within a batch,
+the one stored earlier across batches (ties between equally similar stored articles go
+to the smaller id). The LSH index is rebuilt from ``articles.minhash`` on the first write
 of a session (about 1 KiB of memory per canonical article). A rejected/failed row is
 replaced when the same id arrives ``ok``; an ``ok`` row is never replaced.
 """
