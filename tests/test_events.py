@@ -290,3 +290,16 @@ def test_coordinated_trigger_keeps_its_own_type(nlp, text, other, plover):
     second = [t for t in by_trigger if t != other]
     assert other in by_trigger and second, by_trigger
     assert by_trigger[second[0]] == plover
+
+
+@pytest.mark.model
+def test_a_date_or_an_amount_is_never_a_side(nlp):
+    from eventwire.events.sides import find_sides
+
+    doc = nlp("Peru resumed talks on Tuesday and pledged $50 million to Chile.")
+    talks = next(t for t in doc if t.text == "talks")
+    pledged = next(t for t in doc if t.text == "pledged")
+    assert find_sides(talks).target is None
+    sides = find_sides(pledged)
+    assert sides.target is None or sides.target.text == "Chile"
+    assert all(t.ent_type_ not in ("DATE", "MONEY") for t in sides.alternates)

@@ -18,6 +18,7 @@ _TARGET_PREPS = {"to", "with", "against", "on", "at", "into", "from", "over", "t
                  "towards", "upon", "for"}
 _SYMMETRIC_PREPS = {"between", "among"}
 _PRONOUN_SKIP = {"it", "there", "that", "which", "this"}
+_NOT_A_SIDE = frozenset({"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "CARDINAL", "ORDINAL"})
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,8 @@ def _pobjs(tok, preps=_TARGET_PREPS):
 
 def _objects(verb, deep: bool = True) -> list:
     """Target candidates in preference order: objects, prepositional objects (also those
-    hanging from the direct object: "imposed sanctions on Y"), then complements' objects."""
+    hanging from the direct object: "imposed sanctions on Y"), then complements' objects.
+    A date, time, amount or number ("on Tuesday", "$50 million") is never a target."""
     direct = [c for c in verb.children if c.dep_ in {"dobj", "dative", "iobj"}]
     out = list(direct)
     for d in direct:
@@ -85,7 +87,7 @@ def _objects(verb, deep: bool = True) -> list:
         for c in verb.children:
             if c.dep_ == "xcomp":  # "agreed to meet Y", "urged … to release Y"
                 out += _objects(c)
-    return out
+    return [t for t in out if t.ent_type_ not in _NOT_A_SIDE]
 
 
 def _object(verb):
@@ -113,7 +115,8 @@ def _noun_sides(noun):
                 return Sides(pobj, conj[0] if conj else None, symmetric=True)
         if c.dep_ == "prep" and c.lower_ in _TARGET_PREPS | {"by"} and (
                 target is None or c.lower_ == "by"):
-            pobj = next((g for g in c.children if g.dep_ == "pobj"), None)
+            pobj = next((g for g in c.children
+                         if g.dep_ == "pobj" and g.ent_type_ not in _NOT_A_SIDE), None)
             if c.lower_ == "by":
                 source = source or pobj
             else:
