@@ -68,8 +68,9 @@ CRF_PARAMS = {"c1": 0.4, "c2": 0.6, "max_iterations": 100,
 # of train, content / linked F1: 0.6746 / 0.6070 at 0.5, 0.6758 / 0.6077 at 0.3, 0.6725 /
 # 0.6032 at 0.15; 0.6730 / 0.6053 without the split).
 _SPLIT_RATE = 0.3
-# a reporting verb proper: "said" 0.86, "told" 0.70, "urged" 0.74 (not "plan" 0.15)
-_REPORTING_RATE = 0.5
+# a reporting verb proper ("said" 0.86, "told" 0.70, "urged" 0.74, "expects" 0.54), as
+# opposed to a weak cue word of intention or attitude ("plan" 0.15, "want" 0.17)
+REPORTING_RATE = 0.5
 
 
 # ----------------------------------------------------------------------------- lexicon
@@ -375,7 +376,7 @@ def _subject_token(doc, cue: tuple[int, int]):
             continue
         v, steps = t, 0
         while steps < 3:
-            if steps and t.tag_ != "VBN" and v.dep_ == "ccomp" and _reporting(v.head):
+            if steps and t.tag_ != "VBN" and v.dep_ == "ccomp" and is_reporting(v.head):
                 # "X said the sanctions were overdue and called on …": an active cue verb
                 # coordinated into a reported clause is the reporter's ("called" is X's;
                 # a participle — "was arrested and accused" — is not)
@@ -401,9 +402,9 @@ def _subject_token(doc, cue: tuple[int, int]):
     return None
 
 
-def _reporting(tok) -> bool:
+def is_reporting(tok) -> bool:
     """A reporting verb proper ("said", "told"), by its cue-lexicon rate."""
-    return tok.pos_ == "VERB" and load_cues().get(tok.lemma_.lower(), 0.0) >= _REPORTING_RATE
+    return tok.pos_ == "VERB" and load_cues().get(tok.lemma_.lower(), 0.0) >= REPORTING_RATE
 
 
 def _subject_of(doc, cue: tuple[int, int]) -> tuple[int, int] | None:

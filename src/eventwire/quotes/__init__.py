@@ -33,9 +33,6 @@ log = logging.getLogger(__name__)
 # minimum cue-lexicon rate for a word to introduce a direct quote by rule (0.3: "said",
 # "told", "added", "according", "statement" pass; "make", "have" do not)
 _RULE_CUE_RATE = 0.3
-# a reporting verb proper ("said" 0.86, "told" 0.70, "urged" 0.74, "expects" 0.54), as
-# opposed to a weak cue word of intention or attitude ("plan" 0.15, "want" 0.17)
-_REPORTING_RATE = 0.5
 # a paragraph is "content only" when its quote covers this share of it (the convention's
 # wording; on the held-out tenth of train 0 and 0.6 score the same)
 _CONTENT_ONLY = 0.6
@@ -237,11 +234,7 @@ def _clear_of_attribution(text: str, marked: list[MarkedQuote], q: Quote) -> Quo
         keep = before if has_marks(before) else after
     else:
         keep = max(before, after, key=lambda seg: seg[1] - seg[0])
-    s, e = _snap(_trim(text, *keep, punct=",;:"), marked)
-    if s >= e:
-        return q
-    return Quote(_kind(text, (s, e), marked), text[s:e], (s, e), q.speaker, q.cue,
-                 q.confidence)
+    return _respan(text, marked, q, *_snap(_trim(text, *keep, punct=",;:"), marked))
 
 
 def _lift_to_reporting_verb(doc, text, actors, marked, cues, q: Quote) -> Quote:
@@ -255,14 +248,15 @@ def _lift_to_reporting_verb(doc, text, actors, marked, cues, q: Quote) -> Quote:
     span = doc.char_span(q.cue.span[0], q.cue.span[1], alignment_mode="expand")
     if span is None or len(span) == 0:
         return q
+    from ..quote_model import REPORTING_RATE, is_reporting
+
     clause = span.root
-    if cues.get(clause.lemma_.lower(), 0) >= _REPORTING_RATE:
+    if cues.get(clause.lemma_.lower(), 0) >= REPORTING_RATE:
         return q
     while clause.dep_ == "conj" and clause.head.i != clause.i:
         clause = clause.head
     verb = clause.head
-    if (clause.dep_ != "ccomp" or verb.pos_ != "VERB"
-            or cues.get(verb.lemma_.lower(), 0) < _REPORTING_RATE):
+    if clause.dep_ != "ccomp" or not is_reporting(verb):
         return q
     subject = _subject_span(verb)
     content = _trim(text, clause.left_edge.idx, clause.right_edge.idx + len(clause.right_edge),
@@ -282,7 +276,12 @@ def _after_dateline(text: str, marked: list[MarkedQuote], q: Quote) -> Quote:
     end = dateline_end(text, q.span[0])
     if end is None or end >= q.span[1]:
         return q
-    s, e = _trim(text, end, q.span[1])
+    return _respan(text, marked, q, *_trim(text, end, q.span[1]))
+
+
+def _respan(text: str, marked: list[MarkedQuote], q: Quote, s: int, e: int) -> Quote:
+    """``q`` with its content moved to ``[s, e)`` (its kind recomputed); ``q`` itself when
+    that range is empty."""
     if s >= e:
         return q
     return Quote(_kind(text, (s, e), marked), text[s:e], (s, e), q.speaker, q.cue,
