@@ -84,10 +84,16 @@ def test_missing_columns_is_a_format_error(tmp_path):
 @pytest.mark.gate
 @pytest.mark.model
 def test_gate_cv_on_plv_train(tmp_path):
-    """5-fold CV of the full coder on PLV_train; measured 0.832 / 0.805, floors ≈0.02 under."""
+    """3-fold CV of the coder (full head + fine-tuned MiniLM) on PLV_train, every fold
+    re-trained and re-fine-tuned: measured 0.864 / 0.842, floors ≈0.02 under.
+
+    3 folds, not the README's 5 (0.866 / 0.842): fine-tuning per fold takes ~7 min for 3
+    folds on one CPU thread against ~13 min for 5; still held-out, each sentence scored by
+    a model that never saw it, with less training data per fold.
+    """
     path = Settings().shared_dir / "data/plv/PLV_train.tsv"
     require_shared(path)
-    r = evaluate_plv(path, Settings(), folds=5, confusion_out=tmp_path / "c.csv")
+    r = evaluate_plv(path, Settings(), folds=3, confusion_out=tmp_path / "c.csv")
     assert r["n"] == 1050
-    assert r["accuracy"] >= 0.81, json.dumps(r["per_label"])
-    assert r["macro_f1"] >= 0.785
+    assert r["accuracy"] >= 0.845, json.dumps(r["per_label"])
+    assert r["macro_f1"] >= 0.82

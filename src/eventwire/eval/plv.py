@@ -2,9 +2,10 @@
 
 Labels are the 15 PLV labels: PLOVER CONCEDE and RETREAT both count as YIELD. ``folds=0``
 scores the shipped model on the file (on PLV_train that is a *training-set* score, flagged
-in the result); ``folds=k`` runs stratified k-fold cross-validation of the full trainable
-coder — features rebuilt and the classifier re-trained per fold — which is the honest
-number. Macro-F1 averages over the labels present in gold or predictions.
+in the result); ``folds=k`` runs stratified k-fold cross-validation of the trainable coder
+(full head + fine-tuned MiniLM head, see ``events/finetune.py``) — the classifier re-trained
+and the encoder's top layers re-fine-tuned per fold — which is the honest number. Macro-F1
+averages over the labels present in gold or predictions.
 """
 from __future__ import annotations
 
@@ -132,12 +133,13 @@ def confusion_table(confusion: dict, labels: Sequence[str]):
 def evaluate_plv(path: Path, settings: Settings, folds: int = 0,
                  confusion_out: Path | None = None, stderr=None) -> dict:
     """Score the coder on a PLV TSV: the shipped model (``folds=0``) or k-fold CV."""
-    from ..events.classifier import cross_validate, predict_items
+    from ..events.finetune import cross_validate_combined, predict_items
 
     items = read_plv(path)
     if folds and folds > 1:
-        pred = cross_validate(items, folds=folds, seed=13, settings=settings)
-        mode = f"{folds}-fold stratified cross-validation (re-trained per fold, seed 13)"
+        pred = cross_validate_combined(items, folds=folds, seed=13, settings=settings)
+        mode = (f"{folds}-fold stratified cross-validation (full head re-trained and MiniLM "
+                "re-fine-tuned per fold, seed 13)")
         note = "honest estimate: every sentence is scored by a model that did not see it"
     else:
         pred = [p.label for p in predict_items(items, settings)]

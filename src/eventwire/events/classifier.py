@@ -209,18 +209,27 @@ def predict_items(items: Sequence, settings: Settings,
     return predict(clf, item_views(items, settings))
 
 
-def cross_validate(items: Sequence, folds: int, seed: int, settings: Settings,
-                   X=None, head: str = "full") -> list[str]:
-    """Stratified k-fold predictions: features built once, the classifier re-trained per fold."""
+def cross_validate_proba(items: Sequence, folds: int, seed: int, settings: Settings,
+                         X=None, head: str = "full") -> tuple[np.ndarray, tuple[str, ...]]:
+    """Stratified k-fold probabilities (columns: the sorted labels): features built once,
+    the classifier re-trained per fold."""
     from sklearn.model_selection import StratifiedKFold
 
     X = featurize(item_views(items, settings), head) if X is None else X
     y = np.asarray([plv_label(i.label) for i in items])
-    pred = np.empty(len(items), dtype=object)
+    classes = tuple(sorted(set(y)))
+    P = np.zeros((len(items), len(classes)), dtype=np.float32)
     skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     for k, (tr, te) in enumerate(skf.split(np.zeros(len(y)), y), 1):
         clf = fit(X[tr], y[tr], seed=seed, head=head)
-        P = clf.predict_proba(X[te])
-        pred[te] = [clf.classes[j] for j in P.argmax(axis=1)]
+        cols = [classes.index(c) for c in clf.classes]
+        P[np.ix_(te, cols)] = clf.predict_proba(X[te])
         log.info("%s head: fold %d/%d done", head, k, folds)
-    return [str(p) for p in pred]
+    return P, classes
+
+
+def cross_validate(items: Sequence, folds: int, seed: int, settings: Settings,
+                   X=None, head: str = "full") -> list[str]:
+    """Stratified k-fold predictions of one head (see ``cross_validate_proba``)."""
+    P, classes = cross_validate_proba(items, folds, seed, settings, X=X, head=head)
+    return [classes[j] for j in P.argmax(axis=1)]

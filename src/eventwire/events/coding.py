@@ -1,7 +1,8 @@
 """Code single sentences from a TSV (``eventwire code``): one event per data row.
 
 Each row is a forced choice (the PLV task: every sentence holds one event), coded by the
-classifier with the same views it was trained on. Given source/target text is located in
+full head (same views it was trained on) averaged with the fine-tuned MiniLM head (the
+marked sentence), see ``finetune.py``. Given source/target text is located in
 the sentence; when a column is missing or empty, the side comes from the parse (subject /
 object of the first lexicon trigger that no other trigger governs, else of the root).
 Rows are parsed and classified in batches of ``settings.batch_size``.
@@ -60,13 +61,15 @@ def code_tsv(path: Path, settings: Settings, sentence_col: str = "sentence",
              source_col: str = "source", target_col: str = "target") -> Iterator[dict]:
     """Yield one result dict per data row, in input order (see CONTRACT.md, ``code``)."""
     from ..nlp import get_nlp
-    from .classifier import load_classifier, predict
+    from .classifier import load_classifier
+    from .finetune import load_tuned, predict_combined
 
     rows = _rows(Path(path), sentence_col)
     first = next(rows, None)  # surface header errors before loading any model
     if first is None:
         return
     clf = load_classifier()
+    tuned = load_tuned()
     nlp = get_nlp(settings)
     known = {sentence_col, source_col, target_col, "sentence_id"}
     n = 0
@@ -74,7 +77,7 @@ def code_tsv(path: Path, settings: Settings, sentence_col: str = "sentence",
     while batch := list(islice(stream, _BATCH)):
         sentences = [(r.get(sentence_col) or "").strip() for r in batch]
         docs = list(nlp.pipe(sentences, batch_size=settings.batch_size))
-        views, hit_lists = [], []
+        views, hit_lists, triples = [], [], []
         for r, doc in zip(batch, docs):
             sent = doc[:]
             src = locate_text(doc.text, r.get(source_col))
@@ -87,8 +90,11 @@ def code_tsv(path: Path, settings: Settings, sentence_col: str = "sentence",
                 if tgt is None and sides.target is not None:
                     tgt = np_span(sides.target)
             views.append(build_views(Candidate(sent, src, tgt)) if len(doc) else None)
+            if len(doc):
+                triples.append((doc.text, src, tgt))
             hit_lists.append(list(views[-1].hits) if views[-1] else [])
-        preds = iter(predict(clf, [v for v in views if v is not None]))
+        preds = iter(predict_combined([v for v in views if v is not None], triples,
+                                      full=clf, tuned=tuned))
         for r, v, hits in zip(batch, views, hit_lists):
             out = {"row": n, "sentence_id": r.get("sentence_id") or None}
             if v is None:
