@@ -147,3 +147,22 @@ def check_v1_store_migrates(url: str, settings: Settings) -> None:
         assert versions == [1, 2]
         assert rows and all(parts == f"[[{s},{e}]]" for s, e, parts in rows)
         assert store.get(rec.id) == rec
+
+
+def signatures_at_threshold(base, count: int, seed: int, threshold: float = 0.85):
+    """``count`` MinHash signatures that differ from ``base`` in as many hash values as
+    ``threshold`` allows (109 of 128 kept at 0.85): the hardest pairs LSH must still find."""
+    import math
+
+    from eventwire import dedup
+
+    rng = random.Random(seed)
+    values = [int(v) for v in base.hashvalues]
+    need = math.ceil(threshold * len(values))
+    for _ in range(count):
+        changed = list(values)
+        for pos in rng.sample(range(len(changed)), len(changed) - need):
+            changed[pos] ^= 1 + rng.randrange(1 << 20)
+        other = dedup.MinHash(seed=dedup.SEED, hashvalues=changed, scheme=dedup.SCHEME)
+        assert float(other.jaccard(base)) >= threshold
+        yield other

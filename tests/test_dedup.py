@@ -5,6 +5,7 @@ import random
 
 import pytest
 
+from conftest import signatures_at_threshold
 from eventwire import dedup
 
 _VOCAB = ("minister border talks envoy harbour treaty summit grain tariff ceasefire senate "
@@ -81,14 +82,7 @@ def test_threshold_is_validated():
 def test_index_finds_every_pair_at_the_threshold():
     base = dedup.signature("The ministry said the border crossing would reopen on Monday "
                            "after talks between the two governments in the capital.")
-    rng = random.Random(5)
     index = dedup.NearDuplicateIndex(0.85)
     index.add("base", base)
-    need = 109  # 109/128 >= 0.85 > 108/128
-    for _ in range(300):
-        values = [int(v) for v in base.hashvalues]
-        for pos in rng.sample(range(len(values)), len(values) - need):
-            values[pos] ^= 1 + rng.randrange(1 << 20)
-        other = dedup.MinHash(seed=dedup.SEED, hashvalues=values, scheme=dedup.SCHEME)
-        assert float(other.jaccard(base)) >= 0.85
+    for other in signatures_at_threshold(base, 300, seed=5):
         assert index.find(other) == ("base", float(other.jaccard(base)))

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import signatures_at_threshold
+
 pytestmark = [pytest.mark.spark,
               pytest.mark.skipif(importlib.util.find_spec("pyspark") is None
                                  or shutil.which("java") is None,
@@ -298,15 +300,8 @@ def test_bands_find_every_pair_at_the_threshold():
     bands, rows = band_params(0.85)
     assert (bands, rows) == (20, 6)
     assert band_params(1.0) == (2, dedup.NUM_PERM // 2)
-    rng = random.Random(11)
     base = dedup.signature(_chain_texts()[0])
-    need = 109  # 109/128 >= 0.85 > 108/128
-    for _ in range(200):
-        values = [int(v) for v in base.hashvalues]
-        for pos in rng.sample(range(len(values)), len(values) - need):
-            values[pos] ^= 1 + rng.randrange(1 << 20)
-        other = dedup.MinHash(seed=dedup.SEED, hashvalues=values, scheme=dedup.SCHEME)
-        assert float(other.jaccard(base)) >= 0.85
+    for other in signatures_at_threshold(base, 200, seed=11):
         assert set(band_keys(dedup.to_bytes(base), bands, rows)) & set(
             band_keys(dedup.to_bytes(other), bands, rows))
     # Unrelated texts share no band.
