@@ -159,12 +159,13 @@ class _TokenTable:
     of the paragraphs it tags, and the dependency path of a token is walked only then.
     """
 
-    def __init__(self, doc, cues: dict[str, float], text: str | None = None) -> None:
+    def __init__(self, doc, cues: dict[str, float], text: str | None = None,
+                 marked=None) -> None:
         # ``doc.text`` joins every token anew (about 5 % of the parse's time): callers that
-        # hold the text the doc was made from pass it in
+        # hold the text the doc was made from pass it in, and its marked quotes if found
         if text is None or (len(doc) and doc[-1].idx + len(doc[-1].text_with_ws) != len(text)):
-            text = doc.text
-        mask = quote_mask(text, find_marked_quotes(text))
+            text, marked = doc.text, None
+        mask = quote_mask(text, find_marked_quotes(text) if marked is None else marked)
         toks = list(doc)
         self.n = n = len(toks)
         self.low = low = [t.lower_ for t in toks]
@@ -428,10 +429,10 @@ def _np(tok) -> tuple[int, int]:
     return start, end
 
 
-def decode(doc, tagger, text: str | None = None) -> list[TaggedAttribution]:
+def decode(doc, tagger, text: str | None = None, marked=None) -> list[TaggedAttribution]:
     """Tag every paragraph and group the spans into attributions (``text``: the text
-    ``doc`` was made from, when the caller has it)."""
-    table = _TokenTable(doc, load_cues(), text)
+    ``doc`` was made from, and ``marked`` its quotation marks, when the caller has them)."""
+    table = _TokenTable(doc, load_cues(), text, marked)
     inq = [q != 0 for q in table.inq]
     rates = table.rate
     out: list[TaggedAttribution] = []

@@ -57,7 +57,7 @@ def quotes_from_tagger(doc, article: CleanArticle, actors: list[Actor], settings
     marked = find_marked_quotes(text, settings.max_quote_chars)
     found: list[Quote] = []
     if tagger is not None:
-        for a in decode(doc, tagger, text):
+        for a in decode(doc, tagger, text, marked):
             q = _quote(text, actors, marked, _chars(doc, a.content),
                        _chars(doc, a.cue) if a.cue else None,
                        _chars(doc, a.source) if a.source else None, a.confidence, doc)
