@@ -33,11 +33,13 @@ def test_code_rows_in_order_with_copy_through(tmp_path):
     assert [x["input"] for x in rows] == [{"note": "first"}, {"note": "second"},
                                           {"note": "third"}]
     assert rows[0]["plover"] == "ASSAULT" and rows[0]["cameo"].startswith(("18", "19"))
-    assert rows[1]["plover"] == "REQUEST" and rows[1]["goldstein"] == -5.0
+    # "urged": an appeal (CAMEO 02x, Goldstein 3.0), not a demand (10x, -5.0)
+    assert rows[1]["plover"] == "REQUEST" and rows[1]["cameo"] == "020"
+    assert rows[1]["goldstein"] == 3.0
     for x in rows:
-        assert 0.0 < x["confidence"] <= 1.0
+        assert 0.0 < x["confidence"] <= 1.0 and 0.0 <= x["p_none"] <= 1.0
         assert set(x) == {"row", "sentence_id", "plover", "cameo", "goldstein", "confidence",
-                          "input"}
+                          "p_none", "trigger", "input"}
 
 
 @pytest.mark.model

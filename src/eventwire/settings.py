@@ -24,6 +24,8 @@ class Settings:
     article_timeout_s: float = 60.0
     min_words: int = 5
     near_dup_threshold: float = 0.85
+    event_coder: str = "minilm"      # registry name (eventwire.registry.event_coders)
+    quote_tagger: str = "crf"        # registry name (eventwire.registry.quote_taggers)
     web_write_token: str | None = None
     web_max_body_bytes: int = 5_000_000
 
@@ -57,9 +59,3 @@ def _coerce(type_name: Any, raw: str) -> Any:
     if "Path" in t:
         return Path(raw)
     return raw
-
-
-def thinc_torch_wanted() -> bool:
-    """``EVENTWIRE_THINC_TORCH=1`` keeps spaCy's torch support in every process (see
-    ``eventwire._thinc_without_torch``); read once at import, before any ``Settings``."""
-    return os.environ.get("EVENTWIRE_THINC_TORCH", "") == "1"

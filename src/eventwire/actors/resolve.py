@@ -36,6 +36,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..records import Actor, CleanArticle, Span
+from ..layout import DATELINE, DATELINE_SEARCH_CHARS, dateline_end
 from .lexicon import Lexicon, Place, Title, lexicon, norm_name
 
 log = logging.getLogger(__name__)
@@ -56,21 +57,6 @@ _PRONOUNS_ORG = frozenset({"its"})
 _GENERIC_TITLE_SECTORS = ("GOV",)
 _GOVERNMENT_HEADS = frozenset({"government", "administration", "regime", "authority",
                                "cabinet"})
-_DATELINE = re.compile(
-    r"^[ \t]*(?P<place>[A-Z][A-Z.'\- ]{1,40}?)(?:[ \t]*,[^\n\-—–]{0,60}?)?[ \t]*"
-    r"(?:\([A-Za-z][\w .&-]{0,30}\)[ \t]*)?[-—–]{1,2}(?:[ \t]|$)", re.M)
-_DATELINE_SEARCH_CHARS = 1500
-
-
-def dateline_end(text: str, pos: int) -> int | None:
-    """Where the dateline that opens the line at ``pos`` ends ("ANKARA (Reuters) - "),
-    or None when that line opens with none."""
-    if pos > 0 and text[pos - 1] != "\n":
-        return None
-    m = _DATELINE.match(text, pos)
-    return m.end() if m else None
-
-
 _STATE_SECTORS = frozenset({"GOV", "MIL", "COP", "JUD", "LEG", "SPY"})
 # Offices that exist once per state, so an unqualified one in a datelined report is the
 # dateline state's; generic titles (spokeswoman, prosecutor, governor) are not inferred.
@@ -153,15 +139,15 @@ class _Reader:
             for i in range(sent.start, sent.end):
                 self.sent_of[i] = si
         self._ent_index = {i: e for e in doc.ents for i in range(e.start, e.end)}
-        self.datelines = [m.span() for m in _DATELINE.finditer(
-            self.text, 0, min(len(self.text), _DATELINE_SEARCH_CHARS))]
+        self.datelines = [m.span() for m in DATELINE.finditer(
+            self.text, 0, min(len(self.text), DATELINE_SEARCH_CHARS))]
         self.dateline_state = self._dateline_state()
 
     def _dateline_state(self) -> str | None:
         """The state (ISO-3) of the report's first dateline, if it names one."""
         if not self.datelines:
             return None
-        m = _DATELINE.match(self.text, self.datelines[0][0])
+        m = DATELINE.match(self.text, self.datelines[0][0])
         hint = self.lex.country_hint(m.group("place").strip()) if m else None
         return hint[0] if hint and hint[0] and hint[0] != "IGO" else None
 

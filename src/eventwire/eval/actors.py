@@ -1,4 +1,4 @@
-"""Score actors and dates against the bundled hand-made gold file (``eventwire eval actors``).
+"""Score actors and dates against the bundled samples gold (``eventwire eval actors --set samples``).
 
 Each gold article runs through the whole pipeline (``eventwire.pipeline.extract``).
 Actors match by name: the system name or any of its mention texts equals the gold name or
@@ -21,8 +21,8 @@ SCORED_KINDS = frozenset({"person", "organization", "country", "group"})
 
 
 def default_gold_path() -> Path:
-    return Path(str(resources.files("eventwire").joinpath("knowledge", "gold",
-                                                          "actors_dates.jsonl")))
+    return Path(str(resources.files("eventwire").joinpath("eval", "gold",
+                                                          "samples_actors_dates.jsonl")))
 
 
 def load_gold(path: Path | None = None) -> list[dict[str, Any]]:

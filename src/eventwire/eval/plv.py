@@ -1,11 +1,18 @@
-"""PLV evaluation: read the PLV TSV and score the event coder (accuracy, macro-F1, per label).
+"""PLV evaluation: the event coder on PLV sentences, by the two paths users run.
 
-Labels are the 15 PLV labels: PLOVER CONCEDE and RETREAT both count as YIELD. ``folds=0``
-scores the shipped model on the file (on PLV_train that is a *training-set* score, flagged
-in the result); ``folds=k`` runs stratified k-fold cross-validation of the trainable coder
-(full head + fine-tuned MiniLM head, see ``events/finetune.py``) — the classifier re-trained
-and the encoder's top layers re-fine-tuned per fold — which is the honest number. Macro-F1
-averages over the labels present in gold or predictions.
+* ``code`` (sides given): every sentence goes through ``events.coding.code_rows`` — the
+  path of ``eventwire code`` — with the event coder the settings name; accuracy, macro-F1
+  and per-label scores over the 15 PLV labels (CONCEDE and RETREAT both count as YIELD).
+  Macro-F1 averages over the labels present in gold or predictions.
+* ``extract`` (nothing given): every sentence is an article through ``pipeline.process``;
+  a sentence is right when an event of the gold type has a source on the marked source
+  and a target on the marked target (a side's span overlaps the marked span, or its name
+  shares a content word with it; sides may be swapped for CONSULT, AGREE, COOPERATE). Also
+  reported: the gold type anywhere, both sides with any type, and no event at all.
+
+Parts: on PLV_train, ``locked`` is the locked 30 % (``gold/locked.json``) the shipped
+model never trained on — the honest number — and ``open`` the rest (a training-set score);
+another file is scored whole (``all``).
 """
 from __future__ import annotations
 
@@ -130,25 +137,110 @@ def confusion_table(confusion: dict, labels: Sequence[str]):
     return t
 
 
-def evaluate_plv(path: Path, settings: Settings, folds: int = 0,
-                 confusion_out: Path | None = None, stderr=None) -> dict:
-    """Score the coder on a PLV TSV: the shipped model (``folds=0``) or k-fold CV."""
-    from ..events.finetune import cross_validate_combined, predict_items
+def select_part(items: list[PlvItem], part: str) -> list[PlvItem]:
+    """``locked`` / ``open`` part of PLV_train by sentence id, or ``all``."""
+    if part == "all":
+        return items
+    from .splits import locked
 
+    lock = {str(i) for i in locked("plv")}
+    return [i for i in items if (i.sentence_id in lock) == (part == "locked")]
+
+
+def _span_text(item: PlvItem, span) -> str | None:
+    return item.sentence[span[0]:span[1]] if span else None
+
+
+def predict_code(items: Sequence[PlvItem], settings: Settings) -> list[str]:
+    """PLV labels by the ``eventwire code`` path."""
+    from ..events.coding import code_rows
+    from ..pipeline import components
+
+    coder = components(settings).event_coder
+    rows = ({"sentence": i.sentence, "source": _span_text(i, i.source) or "",
+             "target": _span_text(i, i.target) or "", "sentence_id": i.sentence_id}
+            for i in items)
+    return [plv_label(r["plover"] or "NONE") for r in code_rows(rows, settings, coder)]
+
+
+def _side_hits(side: dict | None, item: PlvItem, span) -> bool:
+    from .events_articles import content_words
+
+    if side is None or span is None:
+        return False
+    s = side.get("span")
+    if s and s[0] < span[1] and span[0] < s[1]:
+        return True
+    return bool(content_words(side.get("name")) & content_words(_span_text(item, span)))
+
+
+def _in_record(text: str, item: PlvItem):
+    """The marked spans moved into the record's text (which may drop outer whitespace)."""
+    lead = len(item.sentence) - len(item.sentence.lstrip())
+    i = text.find(item.sentence.strip()) if text else -1
+    if i < 0:
+        return None, None
+    move = (lambda sp: (sp[0] - lead + i, sp[1] - lead + i) if sp else None)
+    return move(item.source), move(item.target)
+
+
+def score_extract(items: Sequence[PlvItem], settings: Settings) -> dict:
+    """The ``extract`` path: each sentence as an article (see the module docstring)."""
+    from ..pipeline import process
+    from ..records import RawArticle
+
+    raws = [RawArticle(source=f"plv:{i.sentence_id}", text=i.sentence) for i in items]
+    full = type_any = sides_any = none = 0
+    for item, rec in zip(items, process(raws, settings)):
+        evs = [e.to_dict() for e in rec.events]  # PLV's label ignores modality
+        if not evs:
+            none += 1
+        gold = plv_label(item.label)
+        src, tgt = _in_record(rec.text, item)
+        shifted = PlvItem(item.sentence_id, rec.text, src, tgt, item.label)
+
+        def both(e):
+            straight = _side_hits(e.get("source"), shifted, src) and \
+                _side_hits(e.get("target"), shifted, tgt)
+            swapped = gold in {"CONSULT", "AGREE", "COOPERATE"} and \
+                _side_hits(e.get("source"), shifted, tgt) and \
+                _side_hits(e.get("target"), shifted, src)
+            return straight or swapped
+
+        typed = [e for e in evs if plv_label(e["plover"]["type"]) == gold]
+        type_any += bool(typed)
+        sides_any += any(both(e) for e in evs)
+        full += any(both(e) for e in typed)
+    n = len(items) or 1
+    return {"n": len(items), "type_and_sides": round(full / n, 4),
+            "type_anywhere": round(type_any / n, 4), "sides_any_type": round(sides_any / n, 4),
+            "no_event": round(none / n, 4)}
+
+
+def evaluate_plv(path: Path, settings: Settings, part: str = "auto",
+                 path_kind: str = "code", confusion_out: Path | None = None,
+                 stderr=None) -> dict:
+    """Score the settings' event coder on a PLV TSV, by the ``code`` or ``extract`` path.
+
+    ``part``: ``locked``, ``open`` or ``all``; ``auto`` is ``locked`` for PLV_train (the
+    part no model trained on) and ``all`` for any other file."""
     items = read_plv(path)
-    if folds and folds > 1:
-        pred = cross_validate_combined(items, folds=folds, seed=13, settings=settings)
-        mode = (f"{folds}-fold stratified cross-validation (full head re-trained and MiniLM "
-                "re-fine-tuned per fold, seed 13)")
-        note = "honest estimate: every sentence is scored by a model that did not see it"
-    else:
-        pred = [p.label for p in predict_items(items, settings)]
-        mode = "shipped model"
-        note = ("training-set score: the shipped model was trained on PLV_train"
-                if "train" in path.name.lower() else
-                "shipped model scored on this file")
+    if part == "auto":
+        part = "locked" if path.name == "PLV_train.tsv" else "all"
+    items = select_part(items, part)
+    note = {"locked": "locked part: no model trained or tuned on it",
+            "open": "open part: the shipped model trained on it (a training-set score)",
+            "all": "the whole file"}[part]
+    if path_kind == "extract":
+        result = score_extract(items, settings)
+        result.update({"file": str(path), "part": part, "path": "extract", "note": note,
+                       "event_coder": settings.event_coder})
+        return result
+    pred = predict_code(items, settings)
     result = score([i.label for i in items], pred)
-    result.update({"file": str(path), "mode": mode, "note": note})
+    result.update({"file": str(path), "part": part, "path": "code", "note": note,
+                   "mode": f"{settings.event_coder} via `eventwire code`, {part} part",
+                   "event_coder": settings.event_coder})
     if stderr is not None:
         stderr.print(confusion_table(result["confusion"], result["labels"]))
     if confusion_out is not None:
@@ -157,9 +249,18 @@ def evaluate_plv(path: Path, settings: Settings, folds: int = 0,
 
 
 def render_plv(result: dict):
-    """A rich table of per-label P/R/F1/support with the overall scores in the caption."""
+    """A rich table of per-label P/R/F1/support with the overall scores in the caption
+    (``extract`` path: the sentence-level rates)."""
     from rich.table import Table
 
+    if result.get("path") == "extract":
+        t = Table(title=f"PLV through extract — {result['part']} part (n={result['n']})",
+                  caption=result.get("note", ""))
+        t.add_column("measure")
+        t.add_column("share of sentences", justify="right")
+        for k in ("type_and_sides", "type_anywhere", "sides_any_type", "no_event"):
+            t.add_row(k.replace("_", " "), f"{result[k]:.3f}")
+        return t
     t = Table(title=f"PLV — {result.get('mode', '')}",
               caption=(f"n={result['n']}  accuracy={result['accuracy']:.3f}  "
                        f"macro-F1={result['macro_f1']:.3f}\n{result.get('note', '')}"))

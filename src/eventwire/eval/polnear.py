@@ -14,6 +14,11 @@ The metric is the one fixed in the quotes issue:
   capitalised word with the gold source text (a few capitalised function words such as
   "The" or "He" do not count, so that the name rule is not looser than the span rule);
   a gold attribution with no Source is right only when the prediction has no speaker.
+* **strict source test**: the speaker must be the *head* of the gold source phrase — its
+  text before the first comma, after a possessive "'s" ("Y's aides" → "aides"; "X, a fellow
+  at Y" → "X") — not another name inside it: the predicted speaker span overlaps the head's
+  span, or the speaker's name shares a capitalised word with the head's text.
+  ``strict_source_accuracy`` and ``strict_linked`` use it; the loose test is kept beside.
 * **linked F1**: matches whose source is also right, over all predictions / all gold.
 * **cue F1**: predicted cue spans against gold Cue spans, a match being any overlap,
   one-to-one, greedily by overlap length.
@@ -21,8 +26,11 @@ The metric is the one fixed in the quotes issue:
 ``evaluate_polnear`` runs the real stages on each file: it builds a ``CleanArticle`` whose
 ``text`` is the whole file content (so every offset is already in the file's coordinates
 and no mapping is needed — the cleaner would split the title line off), parses the batch
-with ``nlp.pipe`` and calls ``resolve_actors`` and ``attribute_quotes`` exactly as
-``pipeline.analyze`` does (dates and events do not influence quotes and are skipped).
+with ``nlp.pipe`` and calls ``resolve_actors`` and ``attribute_quotes`` with the quote
+tagger the settings name, resolved through the registry exactly as ``pipeline.analyze``
+does (dates and events do not influence quotes and are skipped). On PolNeAR dev the
+locked 30 % of articles (``gold/locked.json``: ``polnear_dev``) is scored apart from the
+open rest.
 """
 from __future__ import annotations
 
@@ -182,6 +190,42 @@ def source_right(pred: Predicted, gold: GoldAttribution) -> bool:
                 and _cap_words(pred.speaker_name) & _cap_words(gold.source_text))
 
 
+_POSSESSIVE = re.compile(r"['\u2019]s\b")
+
+
+def source_head(gold: GoldAttribution) -> tuple[Span, str] | None:
+    """The head of a gold source phrase: before its first comma, after its last possessive."""
+    if gold.source is None or not gold.source_text:
+        return None
+    text = gold.source_text
+    start, end = 0, len(text)
+    comma = text.find(",")
+    if comma > 0:
+        end = comma
+    last = None
+    for m in _POSSESSIVE.finditer(text, 0, end):
+        last = m
+    if last is not None and text[last.end():end].strip():
+        start = last.end()
+    while start < end and text[start].isspace():
+        start += 1
+    span = (gold.source[0] + start, gold.source[0] + end)
+    return span, text[start:end]
+
+
+def source_right_strict(pred: Predicted, gold: GoldAttribution) -> bool:
+    """The strict source test (see the module docstring)."""
+    if gold.source is None:
+        return pred.speaker_span is None
+    head = source_head(gold)
+    if pred.speaker_span is None or head is None:
+        return False
+    span, text = head
+    if _overlap(pred.speaker_span, span) > 0:
+        return True
+    return bool(pred.speaker_name and _cap_words(pred.speaker_name) & _cap_words(text))
+
+
 def score_article(pred: Sequence[Predicted], gold: Sequence[GoldAttribution]) -> Counter:
     """Counts for one article; add them up and pass to :func:`metrics`."""
     c: Counter = Counter()
@@ -192,6 +236,7 @@ def score_article(pred: Sequence[Predicted], gold: Sequence[GoldAttribution]) ->
     for i, j in pairs:
         ok = source_right(pred[i], gold[j])
         c["source_right"] += ok
+        c["source_right_strict"] += source_right_strict(pred[i], gold[j])
         c[f"matched_{pred[i].kind}"] += 1
     for p in pred:
         c[f"pred_{p.kind}"] += 1
@@ -218,6 +263,9 @@ def metrics(c: Counter, articles: int) -> dict:
         "content": _prf(c["matched"], c["pred"], c["gold"]),
         "source_accuracy": round(c["source_right"] / c["matched"], 4) if c["matched"] else 0.0,
         "linked": _prf(c["source_right"], c["pred"], c["gold"]),
+        "strict_source_accuracy": (round(c["source_right_strict"] / c["matched"], 4)
+                                   if c["matched"] else 0.0),
+        "strict_linked": _prf(c["source_right_strict"], c["pred"], c["gold"]),
         "cue": _prf(c["matched_cue"], c["pred_cue"], c["gold_cue"]),
         "kinds": {k: {"predicted": c[f"pred_{k}"], "matched": c[f"matched_{k}"]} for k in kinds},
     }
@@ -233,13 +281,21 @@ def evaluate_predictions(items: Iterable[tuple[Sequence[Predicted], Sequence[Gol
     return metrics(total, n)
 
 
-def evaluate_polnear(dir: Path, settings: Settings, limit: int | None = None) -> dict:
-    """Run the actor and quote stages over a PolNeAR split and score them."""
+def evaluate_polnear(dir: Path, settings: Settings, limit: int | None = None,
+                     part: str = "auto") -> dict:
+    """Run the actor and quote stages over a PolNeAR split and score them.
+
+    ``part``: ``locked`` / ``open`` (PolNeAR dev's locked 30 % and the rest), ``all``, or
+    ``auto`` — on a folder named ``dev``, both parts (locked first) plus the whole; else all.
+    """
     from ..actors import resolve_actors
     from ..nlp import get_nlp
+    from ..pipeline import components
     from ..quotes import attribute_quotes
+    from .splits import locked
 
     data = read_split(Path(dir), limit)
+    tagger = components(settings).quote_tagger
     nlp = get_nlp(settings)
     t0 = time.perf_counter()
     docs = list(nlp.pipe((text for _, text, _ in data), batch_size=settings.batch_size))
@@ -250,10 +306,19 @@ def evaluate_polnear(dir: Path, settings: Settings, limit: int | None = None) ->
         article = CleanArticle(id=content_id(text), source=str(path), text=text)
         actors = resolve_actors(doc, article)
         t1 = time.perf_counter()
-        quotes = attribute_quotes(doc, article, actors, settings)
+        quotes = attribute_quotes(doc, article, actors, settings, tagger)
         t_quotes += time.perf_counter() - t1
-        items.append(([Predicted.from_quote(q) for q in quotes], gold))
-    result = evaluate_predictions(items)
+        items.append((path.name, [Predicted.from_quote(q) for q in quotes], gold))
+    result = evaluate_predictions((p, g) for _, p, g in items)
+    result["quote_tagger"] = settings.quote_tagger
+    if part == "auto":
+        part = "both" if Path(dir).name == "dev" else "all"
+    if part in {"both", "locked", "open"}:
+        lock = set(locked("polnear_dev"))
+        result["parts"] = {
+            name: evaluate_predictions((p, g) for f, p, g in items if (f in lock) == want)
+            for name, want in (("locked", True), ("open", False))
+            if part == "both" or part == name}
     result["seconds"] = {"parse": round(t_parse, 2), "quotes": round(t_quotes, 2),
                          "quotes_over_parse": round(t_quotes / t_parse, 4) if t_parse else None}
     return result
@@ -269,10 +334,15 @@ def render_polnear(result: dict):
     t.add_column("precision", justify="right")
     t.add_column("recall", justify="right")
     t.add_column("F1 / value", justify="right")
-    for name in ("content", "linked", "cue"):
-        m = result[name]
-        t.add_row(name, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}")
-    t.add_row("source accuracy (matched)", "", "", f"{result['source_accuracy']:.3f}")
+    rows = [("", result)] + [(f"{k} part ({v['articles']} articles): ", v)
+                             for k, v in (result.get("parts") or {}).items()]
+    for prefix, r in rows[1:] + rows[:1]:  # parts first, the locked one leading
+        for name in ("content", "strict_linked", "linked", "cue"):
+            m = r[name]
+            t.add_row(prefix + name.replace("_", " "), f"{m['precision']:.3f}",
+                      f"{m['recall']:.3f}", f"{m['f1']:.3f}")
+        t.add_row(prefix + "source accuracy, strict / loose", "", "",
+                  f"{r['strict_source_accuracy']:.3f} / {r['source_accuracy']:.3f}")
     for k, v in result["kinds"].items():
         t.add_row(f"kind {k}", "", "", f"{v['matched']}/{v['predicted']} matched")
     secs = result.get("seconds") or {}

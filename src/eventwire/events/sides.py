@@ -32,7 +32,8 @@ class Sides:
 def np_span(tok) -> Span:
     """Character span of the noun phrase a token heads (without trailing clauses)."""
     left = tok.left_edge
-    if left.dep_ in {"det", "predet"} and left.i < tok.i:
+    while left.i < tok.i and (left.dep_ in {"det", "predet"} or left.is_punct
+                              or left.is_space):
         left = tok.doc[left.i + 1]
     right = tok
     for c in tok.rights:

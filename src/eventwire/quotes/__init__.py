@@ -1,7 +1,7 @@
 """Quotes: direct, indirect and mixed quotes attributed to speakers.
 
 Two layers over the parse the pipeline already made. The trained CRF
-(``eventwire.quote_model``, PolNeAR train) finds content, cue and source spans for every
+(``tagger.py``, PolNeAR train) finds content, cue and source spans for every
 attribution shape PolNeAR annotates (said / told / urged / according to / in a statement /
 attitudes). Quotation marks found by ``quotes.marks`` that the CRF left out become direct
 quotes when a cue word governs them or sits next to them in the sentence ("…," she said) —
@@ -23,9 +23,10 @@ import logging
 from dataclasses import replace
 
 from ..actors import actor_for_span
-from ..actors.resolve import dateline_end
+from ..layout import dateline_end
 from ..records import Actor, CleanArticle, Cue, Quote, Speaker
 from ..settings import Settings
+from .cues import REPORTING_RATE, is_reporting, load_cues
 from .marks import MarkedQuote, find_marked_quotes
 
 log = logging.getLogger(__name__)
@@ -40,24 +41,18 @@ _CONTENT_ONLY = 0.6
 _ATTRIBUTION_WORDS = 15
 
 
-def attribute_quotes(doc, article: CleanArticle, actors: list[Actor], settings: Settings) -> list[Quote]:
-    """Quotes of one parsed article, sorted by span start and never overlapping."""
-    from ..quote_model import load_quote_tagger
+def attribute_quotes(doc, article: CleanArticle, actors: list[Actor], settings: Settings,
+                     tagger=None) -> list[Quote]:
+    """Quotes of one parsed article, sorted by span start and never overlapping.
 
-    return quotes_from_tagger(doc, article, actors, settings, load_quote_tagger())
-
-
-def quotes_from_tagger(doc, article: CleanArticle, actors: list[Actor], settings: Settings,
-                       tagger) -> list[Quote]:
-    """:func:`attribute_quotes` with an explicit CRF tagger (``None``: rules only)."""
-    from ..quote_model import decode, load_cues
-
+    ``tagger`` is the quote tagger the settings name (registry kind ``quote_tagger``, see
+    ``tagger.py``); ``None`` runs the rules alone."""
     text = article.text
     cues = load_cues()
     marked = find_marked_quotes(text, settings.max_quote_chars)
     found: list[Quote] = []
     if tagger is not None:
-        for a in decode(doc, tagger, text, marked):
+        for a in tagger.tag(doc, text, marked):
             q = _quote(text, actors, marked, _chars(doc, a.content),
                        _chars(doc, a.cue) if a.cue else None,
                        _chars(doc, a.source) if a.source else None, a.confidence, doc)
@@ -157,7 +152,7 @@ def _speaker(text: str, actors: list[Actor], span: tuple[int, int] | None,
 
 def _antecedent(doc, s: int, e: int) -> tuple[int, int] | None:
     """Character range of the noun phrase a relative pronoun's clause modifies."""
-    from ..quote_model import _np
+    from .syntax import noun_phrase
 
     span = doc.char_span(s, e, alignment_mode="expand")
     if span is None or len(span) != 1:
@@ -165,7 +160,7 @@ def _antecedent(doc, s: int, e: int) -> tuple[int, int] | None:
     clause = span[0].head
     if clause.dep_ != "relcl" or clause.head.pos_ not in ("PROPN", "NOUN"):
         return None
-    return _chars(doc, _np(clause.head))
+    return _chars(doc, noun_phrase(clause.head))
 
 
 def _quote(text, actors, marked, content, cue, source, confidence, doc=None) -> Quote | None:
@@ -248,7 +243,6 @@ def _lift_to_reporting_verb(doc, text, actors, marked, cues, q: Quote) -> Quote:
     span = doc.char_span(q.cue.span[0], q.cue.span[1], alignment_mode="expand")
     if span is None or len(span) == 0:
         return q
-    from ..quote_model import REPORTING_RATE, is_reporting
 
     clause = span.root
     if cues.get(clause.lemma_.lower(), 0) >= REPORTING_RATE:
@@ -331,12 +325,12 @@ def _recover_speaker(doc, text, actors, marked, cues, q: Quote) -> Quote:
 
 
 def _subject_span(tok) -> tuple[int, int] | None:
-    from ..quote_model import _np, _subject_of
+    from .syntax import noun_phrase, subject_of
 
     doc = tok.doc
-    r = _subject_of(doc, (tok.i, tok.i + 1))
+    r = subject_of(doc, (tok.i, tok.i + 1))
     if r is None and tok.dep_ in ("relcl", "acl") and tok.head.pos_ in ("PROPN", "NOUN"):
-        r = _np(tok.head)  # "Smith, who said …"
+        r = noun_phrase(tok.head)  # "Smith, who said …"
     return _chars(doc, r) if r else None
 
 

