@@ -372,7 +372,7 @@ def train_events(
     seed: int = typer.Option(13, help="random seed (weights and batch order)"),
     out: Optional[Path] = typer.Option(None, help="output folder (default: the package's models/events)"),
     epochs: int = typer.Option(0, help="epochs (0: the module default)"),
-    validate: bool = typer.Option(False, help="first train on 85 % of the open data and print the held-out 15 %'s scores"),
+    holdout: float = typer.Option(0.15, help="share of the data held out of training and scored after (0: train on all)"),
     max_steps: int = typer.Option(0, help="stop after this many optimiser steps (a smoke run)"),
     limit: int = typer.Option(0, help="train on a random sample of this many examples (a smoke run)"),
 ) -> None:
@@ -381,9 +381,24 @@ def train_events(
     from .training.events import EPOCHS, train_events as run
 
     settings = _settings()
-    result = run(settings, seed=seed, out=out, validate=validate, epochs=epochs or EPOCHS,
+    result = run(settings, seed=seed, out=out, holdout=holdout, epochs=epochs or EPOCHS,
                  max_steps=max_steps or None, limit=limit or None, say=err.print)
     print(json.dumps(result, indent=2))
+
+
+@train_app.command("kb")
+def train_kb(
+    out: Optional[Path] = typer.Option(None, help="output file (default: the package's knowledge/kb.json.gz)"),
+) -> None:
+    """Compile the knowledge base (knowledge/kb/*.tsv, pycountry, GeoNames cities) into the
+    one file the actors stage loads; prints the counts per table."""
+    from .training.kb import KBBuildError, build_kb
+
+    try:
+        counts = build_kb(out)
+    except KBBuildError as e:
+        raise _usage(str(e)) from None
+    print(json.dumps(counts, indent=2))
 
 
 @train_app.command("quotes")

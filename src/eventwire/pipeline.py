@@ -13,7 +13,7 @@ from functools import lru_cache
 from itertools import islice
 from typing import Any, Iterable, Iterator
 
-from .actors import resolve_actors
+from .actors import quoted_speakers, resolve_actors
 from .clean import clean_article
 from .dates import resolve_dates
 from .events import code_events
@@ -48,6 +48,7 @@ def analyze(doc, article: CleanArticle, settings: Settings) -> ArticleRecord:
     actors = resolve_actors(doc, article)
     dates = resolve_dates(doc, article)
     quotes = attribute_quotes(doc, article, actors, settings, parts.quote_tagger)
+    actors = quoted_speakers(doc, actors, quotes)      # "I" in a direct quote: its speaker
     events = code_events(doc, article, actors, dates, quotes, parts.event_coder)
     return _record(article, Outcome("ok"), actors=actors, dates=dates, quotes=quotes,
                    events=events)

@@ -72,6 +72,8 @@ class Actor:
     sectors: tuple[str, ...] = ()
     role: str | None = None
     mentions: tuple[Span, ...] = ()
+    cameo: str | None = None        # CAMEO-style actor code: country + sectors ("TURGOV")
+    affiliation: str | None = None  # the body the actor speaks or works for
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -81,6 +83,8 @@ class Actor:
             "country": self.country,
             "sectors": list(self.sectors),
             "role": self.role,
+            "cameo": self.cameo,
+            "affiliation": self.affiliation,
             "mentions": [list(m) for m in self.mentions],
         }
 
@@ -287,7 +291,8 @@ class ArticleRecord:
 
         actors = tuple(
             Actor(a["id"], a["name"], a["kind"], a.get("country"), tuple(a.get("sectors") or ()),
-                  a.get("role"), tuple(span(m) for m in a.get("mentions") or ()))
+                  a.get("role"), tuple(span(m) for m in a.get("mentions") or ()),
+                  a.get("cameo"), a.get("affiliation"))
             for a in d.get("actors") or ())
         quotes = tuple(
             Quote(q["kind"], q["text"], span(q["span"]),
