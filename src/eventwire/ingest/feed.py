@@ -81,13 +81,15 @@ def _item(entry, source: str, n: int, version: str) -> RawArticle:
     meta = {"format": version, "item": n}
     if entry.get("id"):
         meta["id"] = entry["id"]
+    author = (entry.get("author") or "").strip() or None
     body, kind = _entry_body(entry)
     words = len(body.split()) if body else 0
+    kw = dict(title=title, url=url, published=published, meta=meta, author=author)
     if kind == "html":
-        article = from_html(body, source, title=title, url=url, published=published, meta=meta)
+        article = from_html(body, source, **kw)
         words = len(article.text.split()) if article.text else 0
     else:
-        article = from_text(body, source, title=title, url=url, published=published, meta=meta)
+        article = from_text(body, source, **kw)
     if words < MIN_ITEM_WORDS:
         return RawArticle(
             source=source, title=title, url=url, published=published, meta=meta,
