@@ -71,13 +71,13 @@ def read_feed(data: bytes, source: str) -> Iterator[RawArticle]:
                     source, parsed.get("bozo_exception"))
     version = parsed.get("version") or "feed"
     for n, entry in enumerate(parsed.entries, start=1):
-        yield _item(entry, f"{source}:item{n}", n, version)
+        yield item_article(entry, f"{source}:item{n}", n, version)
 
 
-def _item(entry, source: str, n: int, version: str) -> RawArticle:
+def item_article(entry, source: str, n: int, version: str) -> RawArticle:
     title = (entry.get("title") or "").strip() or None
     url = entry.get("link") or None
-    published = _entry_date(entry)
+    published = entry_date(entry)
     meta = {"format": version, "item": n}
     if entry.get("id"):
         meta["id"] = entry["id"]
@@ -113,7 +113,7 @@ def _entry_body(entry) -> tuple[str, str]:
     return value, "html" if is_html else "text"
 
 
-def _entry_date(entry) -> dt.date | None:
+def entry_date(entry) -> dt.date | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         t = entry.get(key)
         if t:
