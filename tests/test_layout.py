@@ -272,3 +272,119 @@ def test_no_body_sentence_of_polnear_dev_is_lost():
         lost += [(raw.source, line) for line in body.splitlines()
                  if is_body_sentence(line) and line.strip() not in out.text]
     assert n == 84 and lost == []
+
+
+# -- page chrome around real news: ≥ 30 text scrapes and pages built at run time ------------
+
+SITES = [  # (site name as a scrape prints it, host, nav line, slogan repeated on every page)
+    ("The Daily Ledger", "dailyledger.example", "Home | World | Politics | Business | Opinion",
+     "Independent news since 1887"),
+    ("Reuters", "reuters.example", "World › Americas › Politics",
+     "Trusted news for professionals"),
+    ("Capitol Wire", "capitolwire.example", "News · Politics · Video · Podcasts",
+     "Your daily guide to Washington"),
+]
+HEAD_CHROME = ["Skip to main content", "Menu", "Search", "Sign in"]
+MID_CHROME = ["Advertisement", "Story continues below advertisement",
+              "Share this article", "Facebook Twitter WhatsApp Email",
+              "Get breaking news first: install our app for iPhone and Android.",
+              "Photo: Supporters cheer at a campaign rally. (Eventwire/Jane Roe)",
+              "Image source, Getty Images", "Listen to this article 5 min",
+              "Read more: Senate leaders trade blame over stalled budget talks"]
+TAIL_CHROME = ["Sign up for our newsletter", "Follow us on Twitter for the latest news",
+               "Most popular", "Tags: Politics, Elections, Congress",
+               "Terms of use | Privacy policy | Contact us",
+               "© 2016 Ledger Media Group. All rights reserved.", "Back to top"]
+
+
+def _dev_stories(n: int):
+    """(headline, body paragraphs) of the first ``n`` PolNeAR dev texts with a one-line headline."""
+    out = []
+    for f in sorted(_polnear_dev().glob("*.txt")):
+        paras = [p.strip() for p in f.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+        if "\n" in paras[0] or len(paras) < 4:
+            continue
+        out.append((paras[0], paras[1:]))
+        if len(out) == n:
+            return out
+    return out
+
+
+def _scrape(site, story, k: int) -> str:
+    name, _, nav, slogan = site
+    headline, paras = story
+    lines = HEAD_CHROME[:1 + k % 4] + [nav, name, "", headline, "",
+                                       f"By Jane Roe and Sam Cole | Published {1 + k % 28} March 2016", ""]
+    for i, p in enumerate(paras):
+        lines += [p, ""]
+        if i in (1, 3):
+            lines += [MID_CHROME[(k + i) % len(MID_CHROME)], ""]
+    lines += [slogan, ""] + TAIL_CHROME[k % 3:] + [""]
+    return "\n".join(lines)
+
+
+def _page(site, story, k: int) -> str:
+    from html import escape
+
+    name, host, nav, slogan = site
+    headline, paras = story
+    body = "".join(f"<p>{escape(p)}</p>"
+                   + (f"<p>{escape(MID_CHROME[(k + i) % len(MID_CHROME)])}</p>" if i in (1, 3) else "")
+                   for i, p in enumerate(paras))
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{escape(headline)} | {name}"
+            f"</title><meta property='og:site_name' content='{name}'>"
+            f"<meta property='og:url' content='https://www.{host}/story/{k}'>"
+            f"<meta name='author' content='Jane Roe'>"
+            f"<meta property='article:published_time' content='2016-03-{1 + k % 28:02d}T10:00:00Z'>"
+            f"</head><body><header><p>{name}</p><nav>{escape(nav)}</nav></header><main><article>"
+            f"<h1>{escape(headline)}</h1><p>By Jane Roe</p>{body}<p>{escape(slogan)}</p></article>"
+            f"</main><aside><h2>Most popular</h2><ul><li>Other story one</li></ul></aside>"
+            f"<footer><p>{escape(TAIL_CHROME[-2])}</p></footer></body></html>")
+
+
+def _norm(s: str) -> str:
+    """Spaces as trafilatura writes them: no-break spaces as spaces, zero-width ones gone."""
+    return " ".join(s.replace("\u200b", "").split())
+
+
+def test_chrome_around_real_news_goes_and_no_sentence_is_lost(tmp_path):
+    """18 text scrapes (3 sites, a folder each) and 18 pages (3 hosts) built around real
+    PolNeAR dev stories: the headline, author and date are right, no chrome line is
+    left, and every body sentence is kept."""
+    from eventwire.clean import learn_chrome
+
+    stories = _dev_stories(36)
+    assert len(stories) == 36
+    expected = {}
+    for k, story in enumerate(stories):
+        site = SITES[k % 3]
+        folder = tmp_path / ("scrapes" if k < 18 else "pages") / site[1]
+        folder.mkdir(parents=True, exist_ok=True)
+        if k < 18:
+            path = folder / f"{k}.txt"
+            path.write_text(_scrape(site, story, k), encoding="utf-8")
+        else:
+            path = folder / f"{k}.html"
+            path.write_text(_page(site, story, k), encoding="utf-8")
+        expected[str(path)] = (site, story, k)
+    chrome = set(HEAD_CHROME + MID_CHROME + TAIL_CHROME + [s[0] for s in SITES]
+                 + [s[2] for s in SITES] + [s[3] for s in SITES])
+    problems = []
+    raws = list(learn_chrome(read_paths([str(tmp_path)], S)))
+    assert len(raws) == 36
+    for raw in raws:
+        site, (headline, paras), k = expected[raw.source]
+        out = clean_article(raw, S)
+        assert isinstance(out, CleanArticle), (raw.source, out)
+        if line_key(out.title or "") != line_key(headline.rstrip(".")):
+            problems.append((raw.source, "title", out.title))
+        if out.author not in ("Jane Roe", "Jane Roe, Sam Cole"):
+            problems.append((raw.source, "author", out.author))
+        if out.published != dt.date(2016, 3, 1 + k % 28):
+            problems.append((raw.source, "published", out.published))
+        kept = {_norm(line) for line in out.text.splitlines()}
+        text = _norm(out.text)
+        problems += [(raw.source, "chrome left", c) for c in chrome if c in kept]
+        problems += [(raw.source, "sentence lost", line) for p in paras for line in p.splitlines()
+                     if is_body_sentence(line) and _norm(line) not in text]
+    assert problems == [], "\n".join(map(str, problems))

@@ -32,7 +32,7 @@ from pathlib import PurePath
 from typing import Iterable, Iterator, Protocol
 
 from .layout import (LineRule, boilerplate_rules, classify_line, find_dateline,
-                     is_body_sentence, line_key, site_names_of, url_host)
+                     is_body_sentence, line_key, read_header, site_names_of, url_host)
 from .records import CleanArticle, Outcome, RawArticle, content_id
 from .settings import Settings
 
@@ -331,4 +331,23 @@ def learn_chrome(raws: Iterable[RawArticle], memory: LineMemory | None = None,
                 k for k, n in memory.line_counts(source, keys).items() if n >= MIN_SOURCE_ARTICLES)
         for raw, (source, keys) in zip(batch, found):
             chrome = learned.get(source, frozenset()) & keys if source else frozenset()
-            yield replace(raw, chrome=chrome | raw.chrome) if chrome else raw
+            yield _reread_header(replace(raw, chrome=chrome | raw.chrome)) if chrome else raw
+
+
+def _reread_header(raw: RawArticle) -> RawArticle:
+    """The header read again with the chrome learned for its source: a site's own name
+    over the headline, unknown until its other pages showed it, no longer hides it."""
+    opts = raw.meta.get("layout")
+    if not opts or not raw.text:
+        return raw
+    header = read_header(raw.text, title=raw.title, find_title=opts["find_title"],
+                         line_blocks=opts["line_blocks"], chrome=raw.chrome,
+                         site_names=site_names_of(raw.url, raw.site_name))
+    if not header.body_start:
+        return raw
+    meta = {**raw.meta, "header": raw.meta.get("header", []) + [r for r, _ in header.parts]}
+    if raw.title is None and header.title:
+        meta["title_from"] = "first line"
+    return replace(raw, text=raw.text[header.body_start:], title=raw.title or header.title,
+                   author=raw.author or header.author, standfirst=raw.standfirst or header.standfirst,
+                   published=raw.published or header.published, meta=meta)

@@ -65,6 +65,8 @@ def from_text(text: str, source: str, *, title: str | None = None, url: str | No
     found = (read_header(text, title=title, site_names=site_names_of(url, site_name),
                          line_blocks=line_blocks, find_title=not line_blocks)
              if header else Header())
+    if header:
+        meta["layout"] = {"find_title": not line_blocks, "line_blocks": line_blocks}
     if found.body_start:
         text = text[found.body_start:]
         meta["header"] = [role for role, _ in found.parts]

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 
 from .dateline import DATELINE
-from .lines import classify_line, line_key, media_site_keys, site_key
+from .lines import classify_line, is_body_sentence, line_key, media_site_keys, site_key
 
 MAX_TITLE_CHARS = 200
 MAX_STANDFIRST_WORDS = 80
@@ -192,11 +192,15 @@ def _segments(line: str) -> list[str]:
     return [seg for seg in _SEGMENT_SPLIT.split(line) if seg.strip()]
 
 
-def header_item(line: str, site_names: frozenset[str] = frozenset()
+def header_item(line: str, site_names: frozenset[str] = frozenset(),
+                chrome: frozenset[str] = frozenset()
                 ) -> tuple[str, str | DateLine | None] | None:
     """``(role, value)`` when a line belongs to a header: ``("byline", author)``,
     ``("date", DateLine)`` or ``("chrome", rule)``; a line of several segments
-    ("By A B | Published 5 Feb 2021") counts when each of them does."""
+    ("By A B | Published 5 Feb 2021") counts when each of them does. ``chrome``: keys of
+    lines learned as the source's chrome (a body sentence never is)."""
+    if chrome and line_key(line) in chrome and not is_body_sentence(line):
+        return "chrome", "source_chrome"
     author = byline_author(line)
     if author:
         return "byline", author
@@ -271,8 +275,10 @@ def headline_text(line: str) -> str:
 
 class _Reader:
     def __init__(self, text: str, title: str | None, find_title: bool,
-                 site_names: frozenset[str], line_blocks: bool) -> None:
+                 site_names: frozenset[str], line_blocks: bool,
+                 chrome: frozenset[str] = frozenset()) -> None:
         self.text = text
+        self.chrome = chrome
         self.line_blocks = line_blocks
         self.given_title_key = line_key(title) if title else ""
         self.find_title = find_title and not title
@@ -285,13 +291,13 @@ class _Reader:
         self.body_start = 0
 
     def header_paragraph(self, p: _Para) -> list[tuple[str, object]] | None:
-        items = [header_item(line, self.site_names) for _, line in p.lines]
+        items = [header_item(line, self.site_names, self.chrome) for _, line in p.lines]
         return items if all(items) else None
 
     def leading_items(self, p: _Para) -> list:
         items = []
         for _, line in p.lines:
-            item = header_item(line, self.site_names)
+            item = header_item(line, self.site_names, self.chrome)
             if item is None:
                 break
             items.append(item)
@@ -359,12 +365,12 @@ class _Reader:
 
     def take_title(self, p: _Para, has_next: bool) -> bool:
         first = p.lines[0][1]
-        if not is_headline(first) or header_item(first, self.site_names):
+        if not is_headline(first) or header_item(first, self.site_names, self.chrome):
             return False
         rest = p.lines[1:]
         items, standfirst, body_at = [], None, None
         for j, (off, line) in enumerate(rest):
-            item = header_item(line, self.site_names)
+            item = header_item(line, self.site_names, self.chrome)
             if item:
                 items.append(((off, line), item))
                 continue
@@ -419,14 +425,17 @@ def _looks_wrapped(first: str, second: str) -> bool:
 
 
 def read_header(text: str, *, title: str | None = None, find_title: bool = True,
-                site_names: frozenset[str] = frozenset(), line_blocks: bool = False) -> Header:
+                site_names: frozenset[str] = frozenset(), line_blocks: bool = False,
+                chrome: frozenset[str] = frozenset()) -> Header:
     """The header block at the top of ``text`` (see the module docstring).
 
     ``title``: a title the container already gave; a copy of it printed over the text is
     read off with the header, and no other headline is looked for. ``find_title=False``
     reads bylines, date lines and chrome only. ``site_names``: keys (``lines.site_key``)
     of the site's names, so its name alone on a line is chrome. ``line_blocks``: each line
-    is a block of its own (text extracted from HTML, where blocks are lines).
+    is a block of its own (text extracted from HTML, where blocks are lines). ``chrome``:
+    keys of lines learned as the source's chrome (``clean.learn_chrome`` reads the header
+    again with them).
     """
-    return _Reader(text, title, find_title, site_names, line_blocks).read()
+    return _Reader(text, title, find_title, site_names, line_blocks, chrome).read()
 
