@@ -71,14 +71,13 @@ def _raw_articles(paths: List[str], published, url, settings: Settings):
         yield raw
 
 
-def _records(paths: List[str], published, url, settings: Settings,
-             chrome_memory=None) -> Iterator[ArticleRecord]:
+def _records(paths: List[str], published, url, settings: Settings) -> Iterator[ArticleRecord]:
     from .runners import run_records
 
     missing = [p for p in paths if p != "-" and not Path(p).exists()]
     if missing:
         raise _usage(f"no such file or folder: {', '.join(missing)}")
-    return run_records(_raw_articles(paths, published, url, settings), settings, chrome_memory)
+    return run_records(_raw_articles(paths, published, url, settings), settings)
 
 
 class _Tally:
@@ -153,7 +152,6 @@ def ingest(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from .store import StoreError
-    from .store.state import SourceLines
 
     _setup_logging(verbose)
     settings = _settings(workers=workers, db=db)
@@ -165,7 +163,10 @@ def ingest(
                         console=err, disable=not err.is_terminal, transient=True)
 
     def counted() -> Iterator[ArticleRecord]:
-        for rec in _records(paths, pub, url, settings, SourceLines(store)):
+        # chrome is learned within the run only: ingesting the same inputs again must give
+        # the same texts, hence the same ids (watch, which never fetches an item twice,
+        # learns from the store)
+        for rec in _records(paths, pub, url, settings):
             tally.add(rec)
             elapsed = time.perf_counter() - tally.start
             progress.update(task, advance=1, rate=tally.total / elapsed if elapsed else 0.0)

@@ -11,12 +11,12 @@ A base module: stages (ingest, clean, actors, quotes) read layout; layout reads 
 knowledge files.
 """
 from .dateline import DATELINE, DATELINE_SEARCH_CHARS, Dateline, dateline_end, find_dateline
-from .header import (DateLine, Header, byline_author, date_line, header_item, headline_text,
+from .header import (PageDate, Header, byline_author, date_line, header_item, headline_text,
                      is_headline, read_header)
 from .lines import (LineRule, boilerplate_rules, classify_line, is_body_sentence, line_key,
                     site_key, site_names_of, url_host)
 
 __all__ = ["DATELINE", "DATELINE_SEARCH_CHARS", "Dateline", "dateline_end", "find_dateline",
-           "DateLine", "Header", "byline_author", "date_line", "header_item", "headline_text",
+           "PageDate", "Header", "byline_author", "date_line", "header_item", "headline_text",
            "is_headline", "read_header", "LineRule", "boilerplate_rules", "classify_line",
            "is_body_sentence", "line_key", "site_key", "site_names_of", "url_host"]

@@ -91,7 +91,7 @@ _TIME_OR_ZONE = re.compile(
 
 
 @dataclass(frozen=True)
-class DateLine:
+class PageDate:
     """A line that gives a date: its value (None when relative or partial) and whether it
     is the publication date or an update."""
 
@@ -153,7 +153,7 @@ def byline_author(line: str) -> str | None:
     return ", ".join(names) or None
 
 
-def date_line(line: str) -> DateLine | None:
+def date_line(line: str) -> PageDate | None:
     """A date line ("Published: 5 February 2021", "Feb. 5, 2021, 10:32 AM ET",
     "Updated 3 hours ago"), or None for any other line."""
     s = line.strip()
@@ -164,12 +164,12 @@ def date_line(line: str) -> DateLine | None:
         return None
     updated = bool(kind) and " ".join(kind.split()) in _UPDATED_KINDS
     if _RELATIVE.match(rest):
-        return DateLine(None, updated) if kind else None
+        return PageDate(None, updated) if kind else None
     if _DATE_TOKEN.sub(" ", rest).strip(" .,;:()"):
         return None  # words that are not parts of a date
     if not _YEAR.search(rest):
         return None  # "Feb. 5" alone names no year: not a date to publish under
-    return DateLine(_parse_date(rest), updated)
+    return PageDate(_parse_date(rest), updated)
 
 
 def _parse_date(s: str) -> dt.date | None:
@@ -194,9 +194,9 @@ def _segments(line: str) -> list[str]:
 
 def header_item(line: str, site_names: frozenset[str] = frozenset(),
                 chrome: frozenset[str] = frozenset()
-                ) -> tuple[str, str | DateLine | None] | None:
+                ) -> tuple[str, str | PageDate | None] | None:
     """``(role, value)`` when a line belongs to a header: ``("byline", author)``,
-    ``("date", DateLine)`` or ``("chrome", rule)``; a line of several segments
+    ``("date", PageDate)`` or ``("chrome", rule)``; a line of several segments
     ("By A B | Published 5 Feb 2021") counts when each of them does. ``chrome``: keys of
     lines learned as the source's chrome (a body sentence never is)."""
     if chrome and line_key(line) in chrome and not is_body_sentence(line):
@@ -223,7 +223,7 @@ def header_item(line: str, site_names: frozenset[str] = frozenset(),
     return ("date", dates[0]) if dates else ("chrome", "chrome")
 
 
-def _line_dates(line: str) -> list[DateLine]:
+def _line_dates(line: str) -> list[PageDate]:
     """Every date a header line gives ("Updated … | Published …" gives two)."""
     out = []
     for seg in _segments(line) or [line]:
@@ -286,7 +286,7 @@ class _Reader:
         self.title: str | None = None
         self.standfirst: str | None = None
         self.authors: list[str] = []
-        self.dates: list[DateLine] = []
+        self.dates: list[PageDate] = []
         self.parts: list[tuple[str, str]] = []
         self.body_start = 0
 

@@ -6,7 +6,8 @@
   this poll, to be tried again on the next;
 * **one request per host** every ``watch_host_interval_s`` seconds (or the robots.txt
   ``Crawl-delay`` when longer);
-* **timeouts** (``watch_timeout_s`` for connecting and for each read) and a **size cap**
+* **timeouts** (``watch_timeout_s`` for connecting and for each read, three of them for a
+  whole body) and a **size cap**
   (``max_article_bytes``: the body is streamed and dropped past it);
 * **redirects** are followed by hand, at most ``MAX_REDIRECTS`` hops, and a loop is named;
 * **conditional GET**: a feed is asked with ``If-None-Match`` / ``If-Modified-Since``
@@ -31,6 +32,7 @@ from ..settings import Settings
 log = logging.getLogger(__name__)
 
 MAX_REDIRECTS = 5
+TOTAL_TIMEOUTS = 3  # a whole body may take this many read timeouts, however it trickles
 _REDIRECTS = {301, 302, 303, 307, 308}
 
 
@@ -141,10 +143,15 @@ class Fetcher:
                 if declared and declared.isdigit() and int(declared) > limit:
                     return Fetched(url, status=200, error=_too_large(int(declared), limit))
                 body = bytearray()
+                deadline = time.monotonic() + TOTAL_TIMEOUTS * self.settings.watch_timeout_s
                 for chunk in r.iter_bytes():
                     body += chunk
                     if len(body) > limit:
                         return Fetched(url, status=200, error=_too_large(len(body), limit))
+                    if time.monotonic() > deadline:  # a server that drips bytes forever
+                        return Fetched(url, status=200, error=(
+                            f"timed out: body still arriving after "
+                            f"{TOTAL_TIMEOUTS * self.settings.watch_timeout_s:g} s"))
                 ctype = r.headers.get("content-type", "")
                 return Fetched(url, status=200, body=bytes(body),
                                content_type=ctype.split(";")[0].strip().lower(),
