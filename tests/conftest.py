@@ -9,6 +9,7 @@ import pytest
 from eventwire.records import (Actor, ArticleRecord, Cue, DateRef, Event, EventDate, EventSide,
                                Modality, Outcome, Quote, Speaker, content_id)
 from eventwire.settings import Settings
+from eventwire.store.schema import SCHEMA_VERSION
 
 # Filler vocabulary for the part of each synthetic article that makes it unlike the others.
 _WORDS = ("harbour ministry budget convoy river senate tariff grain pipeline summit "
@@ -127,8 +128,8 @@ def pytest_runtest_makereport(item, call):
 
 def check_v1_store_migrates(url: str, settings: Settings) -> None:
     """Write a record, turn the store back into schema v1 (no ``quotes.parts_json``),
-    reopen it: it is migrated to v2, the quotes get their content span as their part, and
-    the record still reads back whole."""
+    reopen it: it is migrated to the current version, the quotes get their content span as
+    their part, and the record still reads back whole."""
     from sqlalchemy import text
 
     from eventwire.store import open_store
@@ -144,8 +145,33 @@ def check_v1_store_migrates(url: str, settings: Settings) -> None:
         with store.engine.connect() as conn:
             versions = [v for (v,) in conn.execute(text("SELECT version FROM schema_version"))]
             rows = conn.execute(text('SELECT start, "end", parts_json FROM quotes')).all()
-        assert versions == [1, 2]
+        assert versions == list(range(1, SCHEMA_VERSION + 1))
         assert rows and all(parts == f"[[{s},{e}]]" for s, e, parts in rows)
+        assert store.get(rec.id) == rec
+
+
+def check_v2_store_migrates(url: str, settings: Settings) -> None:
+    """A schema-2 store (no state tables) opens as schema 3: the state tables are created
+    once, in the opening transaction, and the stored records are untouched."""
+    from sqlalchemy import inspect, text
+
+    from eventwire.store import open_store
+    from eventwire.store.schema import STATE_TABLES
+
+    rec = make_record(1)
+    with open_store(url, settings) as store:
+        store.write([rec])
+        with store.engine.begin() as conn:
+            for table in reversed(STATE_TABLES):
+                conn.execute(text(f"DROP TABLE {table.name}"))
+            conn.execute(text("DELETE FROM schema_version"))
+            conn.execute(text("INSERT INTO schema_version VALUES (2, 'then')"))
+    with open_store(url, settings) as store:
+        with store.engine.connect() as conn:
+            versions = [v for (v,) in conn.execute(text("SELECT version FROM schema_version"))]
+            names = set(inspect(conn).get_table_names())
+        assert versions[-2:] == [2, 3]
+        assert {t.name for t in STATE_TABLES} <= names
         assert store.get(rec.id) == rec
 
 

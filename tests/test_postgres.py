@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from conftest import check_v1_store_migrates, make_record, make_rejected
+from conftest import check_v1_store_migrates, check_v2_store_migrates, make_record, make_rejected
 from eventwire.records import Outcome
 from eventwire.store import StoreError, open_store
 from eventwire.store.export import TABLES, export_store
@@ -72,6 +72,10 @@ def test_opens_in_its_own_schema_with_search_index(pg_store):
 
 def test_v1_store_gains_quote_parts(pg_url, store_settings):
     check_v1_store_migrates(pg_url, store_settings)
+
+
+def test_v2_store_gains_the_state_tables(pg_url, store_settings):
+    check_v2_store_migrates(pg_url, store_settings)
 
 
 def test_connection_errors_say_what_to_do(store_settings):

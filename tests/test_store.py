@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
-from conftest import check_v1_store_migrates, make_record, make_rejected
+from conftest import check_v1_store_migrates, check_v2_store_migrates, make_record, make_rejected
 from eventwire.records import Actor, Outcome, Quote
 from eventwire.store import StoreError, open_store
 from eventwire.store import migrations, sqlstore
@@ -154,6 +154,10 @@ def test_missing_migration_step_is_an_error(sqlite_store):
 
 def test_v1_store_gains_quote_parts(tmp_path, store_settings):
     check_v1_store_migrates(f"sqlite:///{tmp_path / 'v1.db'}", store_settings)
+
+
+def test_v2_store_gains_the_state_tables(tmp_path, store_settings):
+    check_v2_store_migrates(f"sqlite:///{tmp_path / 'v2.db'}", store_settings)
 
 
 # -- writing ----------------------------------------------------------------------------

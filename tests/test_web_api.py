@@ -493,3 +493,25 @@ def test_pages_and_queries_on_postgresql(pg_db):
         for url in ("/articles", f"/articles/{make_record(0).id}", "/events", "/dyad",
                     "/dyad?a=TUR&b=GRC", "/actors/ali-veli--TUR", "/articles?q=forever"):
             assert c.get(url).status_code == 200, url
+
+
+def test_article_list_and_page_show_the_headline_of_a_plain_text_scrape(tmp_path):
+    """A scraped .txt (chrome, headline, byline, date, datelined body) is listed under its
+    headline, not its file path; its page shows the author and the dateline's place."""
+    from eventwire.clean import clean_article
+    from eventwire.ingest import read_paths
+
+    f = tmp_path / "scrape.txt"
+    f.write_text("Skip to main content\nReuters\n\nTurkey rejects U.S. demand on missiles\n\n"
+                 "By Ali Veli\nPublished: 5 February 2021\n\nANKARA (Reuters) - Turkey will "
+                 "not give up the missiles it bought in 2019, a spokesman said on Wednesday.\n")
+    [raw] = read_paths([str(f)], Settings.load(env={}))
+    c = clean_article(raw, Settings.load(env={}))
+    rec = ArticleRecord(id=c.id, source=c.source, text=c.text, title=c.title, author=c.author,
+                        published=c.published, dateline=c.dateline)
+    client = TestClient(create_app(Settings.load(env={}, db=build_store(tmp_path / "w.db", [rec]))))
+    listing = client.get("/articles").text
+    assert ">Turkey rejects U.S. demand on missiles</a>" in listing and "scrape.txt</a>" not in listing
+    page = client.get(f"/articles/{rec.id}").text
+    assert "by Ali Veli" in page and "filed in Ankara" in page
+    assert client.get(f"/api/articles/{rec.id}").json()["author"] == "Ali Veli"

@@ -23,13 +23,21 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections import Counter
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
+from itertools import islice
+from pathlib import PurePath
+from typing import Iterable, Iterator, Protocol
 
+from .layout import (LineRule, boilerplate_rules, classify_line, find_dateline,
+                     is_body_sentence, line_key, read_header, site_names_of, url_host)
 from .records import CleanArticle, Outcome, RawArticle, content_id
 from .settings import Settings
+
+__all__ = ["LineRule", "boilerplate_rules", "line_key", "clean_text", "clean_article",
+           "english_check", "LEARNED_CHROME", "SourceChrome", "learn_chrome", "source_key"]
 
 log = logging.getLogger(__name__)
 
@@ -44,39 +52,11 @@ FLOOR_MIN_TOKENS = 30
 LANGUAGE_SAMPLE_TOKENS = 2000
 MIN_LATIN_SHARE = 0.5
 
+LEARNED_CHROME = "source_chrome"
 _LINE_RE = re.compile(r"[^\n]*\n|[^\n]+\Z")
-_KEY_RE = re.compile(r"[\W_]+")
 _TOKEN_RE = re.compile(r"[^\W\d_]+")
 _WORD_CHAR_RE = re.compile(r"[^\W_]")
 _UNSTORABLE_RE = re.compile("[\x00\ud800-\udfff]")
-
-
-@dataclass(frozen=True)
-class LineRule:
-    """A boilerplate rule: ``pattern`` must match a whole line (stripped)."""
-
-    name: str
-    when: str  # "always" | "repeated"
-    pattern: re.Pattern[str]
-    note: str = ""
-
-
-@lru_cache(maxsize=1)
-def boilerplate_rules() -> tuple[LineRule, ...]:
-    """The rules of ``knowledge/boilerplate.tsv``, in file order."""
-    rules = []
-    text = resources.files("eventwire.knowledge").joinpath("boilerplate.tsv").read_text("utf-8")
-    rows = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
-    header = rows[0].split("\t")
-    if header[:3] != ["rule", "when", "pattern"]:
-        raise ValueError(f"boilerplate.tsv: unexpected header {header}")
-    for n, row in enumerate(rows[1:], start=2):
-        cols = row.split("\t")
-        name, when, pattern = cols[0], cols[1], cols[2]
-        if when not in ("always", "repeated"):
-            raise ValueError(f"boilerplate.tsv row {n}: when must be always|repeated, got {when!r}")
-        rules.append(LineRule(name, when, re.compile(pattern), cols[3] if len(cols) > 3 else ""))
-    return tuple(rules)
 
 
 @lru_cache(maxsize=1)
@@ -89,24 +69,26 @@ def language_words() -> dict[str, frozenset[str]]:
             (row.split("\t", 1) for row in rows[1:])}
 
 
-def line_key(line: str) -> str:
-    """A line compared modulo case, spaces and punctuation."""
-    return _KEY_RE.sub(" ", line.casefold()).strip()
+def clean_text(text: str, title: str | None = None, *, chrome: frozenset[str] = frozenset(),
+               site_names: frozenset[str] = frozenset()
+               ) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """``(cleaned text, removed (rule, line) pairs)``; the input itself when nothing goes.
 
-
-def clean_text(text: str, title: str | None = None) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """``(cleaned text, removed (rule, line) pairs)``; the input itself when nothing goes."""
+    ``chrome``: keys of lines learned as chrome for the article's source (never a body
+    sentence); ``site_names``: keys of the site's names (its name alone on a line goes).
+    """
     lines = _LINE_RE.findall(text)
     stripped = [line.strip() for line in lines]
     removed: dict[int, str] = {}
     rules = boilerplate_rules()
+    keys = [line_key(s) if s else "" for s in stripped]
     for i, s in enumerate(stripped):
         if s:
-            for rule in rules:
-                if rule.when == "always" and rule.pattern.fullmatch(s):
-                    removed[i] = rule.name
-                    break
-    keys = [line_key(s) if s else "" for s in stripped]
+            rule = classify_line(s, site_names)
+            if rule is None and keys[i] in chrome and not is_body_sentence(s):
+                rule = LEARNED_CHROME
+            if rule is not None:
+                removed[i] = rule
     counts = Counter(k for i, k in enumerate(keys) if k and i not in removed)
     for i, s in enumerate(stripped):
         if s and i not in removed and counts[keys[i]] > 1:
@@ -225,7 +207,8 @@ def clean_article(raw: RawArticle, settings: Settings) -> CleanArticle | Outcome
     unusable = _unstorable(text, title, raw.url)
     if unusable:
         return Outcome("rejected", unusable)
-    cleaned, removed = clean_text(text, title)
+    cleaned, removed = clean_text(text, title, chrome=raw.chrome,
+                                  site_names=site_names_of(raw.url, raw.site_name))
     if not cleaned.strip():
         return Outcome("rejected", "empty: no text after removing boilerplate")
     # The language check first: Chinese or Japanese text has no spaces and would
@@ -243,4 +226,128 @@ def clean_article(raw: RawArticle, settings: Settings) -> CleanArticle | Outcome
         log.debug("%s: removed %d boilerplate lines", raw.source, len(removed))
     return CleanArticle(id=content_id(cleaned), source=raw.source, text=cleaned,
                         title=title, url=raw.url, published=raw.published,
-                        language=language, removed=removed)
+                        language=language, removed=removed, author=raw.author,
+                        standfirst=raw.standfirst, site_name=raw.site_name,
+                        dateline=find_dateline(cleaned))
+
+
+# -- chrome learned per source ------------------------------------------------------------
+
+#: A short line in this many articles of one source is that source's chrome.
+MIN_SOURCE_ARTICLES = 3
+#: Articles read ahead to learn from: a line repeated within the window counts at once.
+CHROME_WINDOW = 64
+MAX_CHROME_LINE_CHARS = 200
+_ITEM_SUFFIX_RE = re.compile(r":(?:item)?\d+$")
+
+
+class LineMemory(Protocol):
+    """Where per-source line counts live: in memory for one batch, or in the store
+    (``Store.remember_lines`` / ``Store.line_counts``) so that later batches learn too."""
+
+    def remember_lines(self, rows: list[tuple[str, str, str]]) -> None:
+        """Record ``(source, article id, line key)`` rows; a row seen before is ignored."""
+
+    def line_counts(self, source: str, keys: set[str]) -> dict[str, int]:
+        """How many distinct articles of ``source`` hold each of ``keys``."""
+
+
+class SourceChrome:
+    """Per-source line counts held in memory (one batch's worth)."""
+
+    def __init__(self) -> None:
+        self._articles: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+
+    def remember_lines(self, rows: list[tuple[str, str, str]]) -> None:
+        for source, article, key in rows:
+            seen = self._articles[source][key]
+            if len(seen) < MIN_SOURCE_ARTICLES:  # more is never needed
+                seen.add(article)
+
+    def line_counts(self, source: str, keys: set[str]) -> dict[str, int]:
+        known = self._articles.get(source, {})
+        return {k: len(known[k]) for k in keys if k in known}
+
+
+def source_key(raw: RawArticle) -> str | None:
+    """What an article's chrome is learned across: its site (URL host), else the feed or
+    JSON Lines file it came in, else its folder; None for stdin and strings."""
+    host = url_host(raw.url)
+    if host:
+        return f"host:{host}"
+    feed = raw.meta.get("feed")
+    if feed:
+        return f"feed:{feed}"
+    source = raw.source
+    if not source or source.startswith("<"):
+        return None
+    inner = _ITEM_SUFFIX_RE.sub("", source)
+    if inner != source:
+        return f"feed:{inner}"
+    folder = str(PurePath(source).parent)
+    return f"folder:{folder}"
+
+
+def chrome_candidates(text: str | None) -> set[str]:
+    """Keys of the lines that may be learned as chrome: short, and not body sentences."""
+    if not text:
+        return set()
+    out = set()
+    for line in text.splitlines():
+        s = line.strip()
+        if s and len(s) <= MAX_CHROME_LINE_CHARS and not is_body_sentence(s):
+            key = line_key(s)
+            if key:
+                out.add(key)
+    return out
+
+
+def learn_chrome(raws: Iterable[RawArticle], memory: LineMemory | None = None,
+                 window: int = CHROME_WINDOW) -> Iterator[RawArticle]:
+    """The articles, each with ``chrome`` set to the lines learned as its source's chrome.
+
+    Lines are counted per source over windows of ``window`` articles (and everything
+    ``memory`` already holds); a short line that is no body sentence and stands in at
+    least ``MIN_SOURCE_ARTICLES`` articles of one source is chrome for all of them.
+    """
+    memory = memory if memory is not None else SourceChrome()
+    it = iter(raws)
+    while batch := list(islice(it, max(1, window))):
+        found = []
+        rows: list[tuple[str, str, str]] = []
+        for raw in batch:
+            source = source_key(raw) if raw.reject_reason is None else None
+            keys = chrome_candidates(raw.text) if source else set()
+            found.append((source, keys))
+            if keys:
+                article = content_id(raw.text or "")
+                rows.extend((source, article, k) for k in sorted(keys))
+        if rows:
+            memory.remember_lines(rows)
+        learned: dict[str, frozenset[str]] = {}
+        for source in {s for s, k in found if s and k}:
+            keys = set().union(*(k for s, k in found if s == source))
+            learned[source] = frozenset(
+                k for k, n in memory.line_counts(source, keys).items() if n >= MIN_SOURCE_ARTICLES)
+        for raw, (source, keys) in zip(batch, found):
+            chrome = learned.get(source, frozenset()) & keys if source else frozenset()
+            yield _reread_header(replace(raw, chrome=chrome | raw.chrome)) if chrome else raw
+
+
+def _reread_header(raw: RawArticle) -> RawArticle:
+    """The header read again with the chrome learned for its source: a site's own name
+    over the headline, unknown until its other pages showed it, no longer hides it."""
+    opts = raw.meta.get("layout")
+    if not opts or not raw.text:
+        return raw
+    header = read_header(raw.text, title=raw.title, find_title=opts["find_title"],
+                         line_blocks=opts["line_blocks"], chrome=raw.chrome,
+                         site_names=site_names_of(raw.url, raw.site_name))
+    if not header.body_start:
+        return raw
+    meta = {**raw.meta, "header": raw.meta.get("header", []) + [r for r, _ in header.parts]}
+    if raw.title is None and header.title:
+        meta["title_from"] = "first line"
+    return replace(raw, text=raw.text[header.body_start:], title=raw.title or header.title,
+                   author=raw.author or header.author, standfirst=raw.standfirst or header.standfirst,
+                   published=raw.published or header.published, meta=meta)

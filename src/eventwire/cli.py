@@ -129,6 +129,16 @@ def extract(
     raise typer.Exit(tally.report())
 
 
+def _open_store(settings: Settings, create: bool = True):
+    from .store import StoreError, open_store
+
+    try:
+        return open_store(settings.db, settings, create=create)
+    except StoreError as e:
+        err.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(EXIT_STORE) from None
+
+
 @app.command()
 def ingest(
     paths: List[str] = typer.Argument(..., help="files or folders; - reads one article from stdin"),
@@ -141,22 +151,21 @@ def ingest(
     """Run the pipeline and store the records (idempotent)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from .store import StoreError, open_store
+    from .store import StoreError
 
     _setup_logging(verbose)
     settings = _settings(workers=workers, db=db)
     pub = _parse_date(published)
-    try:
-        store = open_store(settings.db, settings)
-    except StoreError as e:
-        err.print(f"[red]error:[/red] {e}")
-        raise typer.Exit(EXIT_STORE) from None
+    store = _open_store(settings)
     tally = _Tally()
     progress = Progress(TextColumn("ingest"), BarColumn(), TextColumn("{task.completed} articles"),
                         TextColumn("{task.fields[rate]:.1f}/s"), TimeElapsedColumn(),
                         console=err, disable=not err.is_terminal, transient=True)
 
     def counted() -> Iterator[ArticleRecord]:
+        # chrome is learned within the run only: ingesting the same inputs again must give
+        # the same texts, hence the same ids (watch, which never fetches an item twice,
+        # learns from the store)
         for rec in _records(paths, pub, url, settings):
             tally.add(rec)
             elapsed = time.perf_counter() - tally.start
@@ -189,10 +198,12 @@ def export(
     since: Optional[str] = typer.Option(None, help="published on or after YYYY-MM-DD"),
     until: Optional[str] = typer.Option(None, help="published on or before YYYY-MM-DD"),
     plover: Optional[str] = typer.Option(None, help="only events of this PLOVER type"),
+    since_last: Optional[str] = typer.Option(
+        None, "--since-last", metavar="NAME",
+        help="only what was stored since consumer NAME's last export (remembered in the store)"),
 ) -> None:
     """Write stored records out as JSON Lines, CSV or Parquet."""
-    from .store import StoreError, open_store
-    from .store.export import FORMATS, TABLES, export_store
+    from .store.export import FORMATS, TABLES, export_increment, export_store
 
     if format not in FORMATS:
         raise _usage(f"--format must be one of {', '.join(FORMATS)}")
@@ -200,17 +211,23 @@ def export(
         raise _usage(f"--table must be one of {', '.join(TABLES)}")
     if format == "parquet" and str(out) == "-":
         raise _usage("Parquet cannot go to stdout; give a file with --out")
+    if since_last is not None and not since_last.strip():
+        raise _usage("--since-last needs a consumer name")
     settings = _settings(db=db)
-    try:
-        store = open_store(settings.db, settings, create=False)
-    except StoreError as e:
-        err.print(f"[red]error:[/red] {e}")
-        raise typer.Exit(EXIT_STORE) from None
+    # an increment export writes its consumer's state, so the store must be at this schema
+    store = _open_store(settings, create=False)
     filters = {"outcome": outcome, "country": country, "since": _parse_date(since),
                "until": _parse_date(until), "plover": plover}
-    n = export_store(store, format, out, table=table, filters=filters)
-    store.close()
-    err.print(f"wrote {n} rows to {out}")
+    try:
+        if since_last:
+            inc = export_increment(store, since_last, format, out, table=table, filters=filters)
+            err.print(f"wrote {inc.rows} rows to {out}: {inc.articles} articles new to "
+                      f"{since_last!r} since its last export")
+        else:
+            n = export_store(store, format, out, table=table, filters=filters)
+            err.print(f"wrote {n} rows to {out}")
+    finally:
+        store.close()
 
 
 _STATS_KEY = {"outcomes": "outcome", "countries": "source country",
@@ -439,6 +456,56 @@ def serve(
         err.print(f"[red]error:[/red] {e}")
         raise typer.Exit(EXIT_STORE) from None
     uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+@app.command()
+def watch(
+    feeds: List[str] = typer.Argument(..., metavar="FEED_URL...", help="RSS/Atom feeds or sitemaps (http/https)"),
+    every: str = typer.Option("15m", help="time between polls: 30s, 15m, 1h …"),
+    once: bool = typer.Option(False, "--once", help="poll once and exit (1 if some items failed)"),
+    db: Optional[str] = typer.Option(None, help="store URL (default sqlite:///eventwire.db)"),
+    workers: int = typer.Option(1, min=1, help="worker processes for the pipeline"),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """Poll feeds and sitemaps, fetch new items only, run them into the store."""
+    from urllib.parse import urlsplit
+
+    from .runners import run_records
+    from .runners.watch import parse_every, watch as run_watch
+    from .store import StoreError
+    from .store.state import SourceLines
+
+    _setup_logging(verbose)
+    bad = [f for f in feeds if urlsplit(f).scheme not in ("http", "https")]
+    if bad:
+        raise _usage(f"feeds are http(s) URLs: {', '.join(bad)}")
+    try:
+        seconds = parse_every(every)
+    except ValueError as e:
+        raise _usage(str(e)) from None
+    settings = _settings(workers=workers, db=db)
+    store = _open_store(settings)
+    memory = SourceLines(store)
+
+    def run(raws):
+        return run_records(raws, settings, memory)
+
+    def say(line: str) -> None:
+        err.print(line, markup=False, highlight=False)
+
+    try:
+        report = run_watch(feeds, store, settings, run, seconds, say, once=once)
+    except KeyboardInterrupt:
+        err.print("interrupted: what was stored is kept; the next watch resumes from there")
+        raise typer.Exit(130) from None
+    except StoreError as e:
+        err.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(EXIT_STORE) from None
+    finally:
+        store.close()
+    for url, reason in report.failed[:50]:
+        err.print(f"  failed: {url}: {reason}", markup=False, highlight=False)
+    raise typer.Exit(EXIT_OK if not report.failed else EXIT_SOME_BAD)
 
 
 @app.command()

@@ -14,7 +14,7 @@ from itertools import islice
 from typing import Any, Iterable, Iterator
 
 from .actors import quoted_speakers, resolve_actors
-from .clean import clean_article
+from .clean import clean_article, learn_chrome
 from .dates import resolve_dates
 from .events import code_events
 from .ingest import raw_from_string
@@ -80,9 +80,10 @@ def extract(text_or_html: str, published: dt.date | str | None = None, url: str 
 
 def extract_many(items: Iterable[RawArticle | str], settings: Settings | None = None
                  ) -> Iterator[ArticleRecord]:
-    """Batch form of :func:`extract`: takes raw articles or strings, streams records."""
-    return process((i if isinstance(i, RawArticle) else raw_from_string(i) for i in items),
-                   settings)
+    """Batch form of :func:`extract`: takes raw articles or strings, streams records
+    (page chrome is learned across the articles of each source)."""
+    return process(learn_chrome(i if isinstance(i, RawArticle) else raw_from_string(i)
+                                for i in items), settings)
 
 
 _WARM_TEXT = ("Officials in Ankara said on Monday that Turkey would meet NATO envoys next "
@@ -156,6 +157,8 @@ def _record(article: CleanArticle, outcome: Outcome, **stages) -> ArticleRecord:
     return ArticleRecord(id=article.id, source=article.source, text=article.text,
                          outcome=outcome, title=article.title, url=article.url,
                          published=article.published, language=article.language,
+                         author=article.author, standfirst=article.standfirst,
+                         site_name=article.site_name, dateline=article.dateline,
                          **{k: tuple(v) for k, v in stages.items()})
 
 

@@ -4,7 +4,8 @@ The flow is ``RawArticle`` (ingest) → ``CleanArticle`` (clean) → stage outpu
 (``Actor``, ``DateRef``, ``Quote``, ``Event``) → ``ArticleRecord`` (what is printed,
 stored and exported). ``ArticleRecord.to_dict`` is the JSON article record of
 ``CONTRACT.md`` (schema 1) plus a few documented extensions (``outcome``, ``source``,
-``duplicate_of``, ``quad_class``, ``mode`` …).
+``duplicate_of``, ``quad_class``, ``mode``, ``author``, ``standfirst``, ``site_name``,
+``dateline`` …).
 """
 from __future__ import annotations
 
@@ -36,7 +37,10 @@ class RawArticle:
     Exactly one of ``text`` / ``html`` is set for a readable article; ``reject_reason``
     is set instead when the reader already knows the input is unusable (binary,
     undecodable, truncated archive …), so the article still reaches the store as a
-    ``rejected`` outcome rather than vanishing.
+    ``rejected`` outcome rather than vanishing. ``author``, ``standfirst`` and
+    ``site_name`` come from the page's metadata or the text's header; ``chrome`` holds
+    the keys (``layout.line_key``) of lines learned as page chrome for the article's
+    source (lines repeated across its other articles).
     """
 
     source: str
@@ -47,6 +51,10 @@ class RawArticle:
     published: dt.date | None = None
     reject_reason: str | None = None
     meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    author: str | None = None
+    standfirst: str | None = None
+    site_name: str | None = None
+    chrome: frozenset[str] = field(default_factory=frozenset, compare=False, hash=False)
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,10 @@ class CleanArticle:
     published: dt.date | None = None
     language: str | None = "en"
     removed: tuple[tuple[str, str], ...] = ()  # (rule name, removed line) for audit
+    author: str | None = None
+    standfirst: str | None = None
+    site_name: str | None = None
+    dateline: Dateline | None = None
 
 
 @dataclass(frozen=True)
@@ -222,6 +234,19 @@ class Event:
 
 
 @dataclass(frozen=True)
+class Dateline:
+    """Where the story was filed: the dateline as written ("MOSCOW (Reuters) -"), its
+    place ("Moscow") and its span in ``text``."""
+
+    text: str
+    place: str
+    span: Span
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "place": self.place, "span": list(self.span)}
+
+
+@dataclass(frozen=True)
 class Outcome:
     status: OutcomeStatus
     reason: str | None = None
@@ -250,6 +275,10 @@ class ArticleRecord:
     events: tuple[Event, ...] = ()
     dates: tuple[DateRef, ...] = ()
     duplicate_of: str | None = None
+    author: str | None = None
+    standfirst: str | None = None
+    site_name: str | None = None
+    dateline: Dateline | None = None
 
     @property
     def ok(self) -> bool:
@@ -274,6 +303,10 @@ class ArticleRecord:
             "outcome": self.outcome.to_dict(),
             "source": self.source,
             "duplicate_of": self.duplicate_of,
+            "author": self.author,
+            "standfirst": self.standfirst,
+            "site_name": self.site_name,
+            "dateline": self.dateline.to_dict() if self.dateline else None,
         }
 
     @classmethod
@@ -326,6 +359,7 @@ class ArticleRecord:
                               span(x["span"])) for x in d.get("dates") or ())
         out = d.get("outcome") or {"status": "ok"}
         pub = d.get("published")
+        dl = d.get("dateline")
         return cls(
             id=d["id"], source=d.get("source") or "", text=d.get("text") or "",
             outcome=Outcome(out["status"], out.get("reason")),
@@ -333,4 +367,6 @@ class ArticleRecord:
             published=dt.date.fromisoformat(pub) if pub else None,
             language=d.get("language"), actors=actors, quotes=quotes,
             events=tuple(events), dates=dates, duplicate_of=d.get("duplicate_of"),
+            author=d.get("author"), standfirst=d.get("standfirst"), site_name=d.get("site_name"),
+            dateline=Dateline(dl["text"], dl["place"], span(dl["span"])) if dl else None,
         )

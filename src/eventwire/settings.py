@@ -28,6 +28,11 @@ class Settings:
     quote_tagger: str = "crf"        # registry name (eventwire.registry.quote_taggers)
     web_write_token: str | None = None
     web_max_body_bytes: int = 5_000_000
+    watch_timeout_s: float = 20.0         # connect and each read, per request
+    watch_host_interval_s: float = 1.0    # at least this long between requests to one host
+    watch_max_items: int = 100            # pages fetched per feed and poll (newest first)
+    watch_max_attempts: int = 3           # a failing item is tried on this many polls
+    watch_user_agent: str | None = None   # default: eventwire/<version>
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":

@@ -6,24 +6,12 @@ size/binary reject reasons are worded the same whatever the input format.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
+from ..layout import Header, read_header, site_names_of
 from ..records import RawArticle
 from .decode import DecodeError, decode_bytes
 from .html import NO_BODY, declared_charset, extract_html, looks_like_html
-
-# A headline: one line, under 200 characters, no final sentence punctuation, followed by
-# a blank line and more text. Wire copy and scraped pages put the headline there.
-MAX_TITLE_CHARS = 200
-_TITLE_RE = re.compile(r"\A[ \t]*([^\n]{1,%d}?)[ \t]*\r?\n(?:[ \t]*\r?\n)+(?=[ \t]*\S)" % MAX_TITLE_CHARS)
-_NOT_A_HEADLINE_END = (".", ",", ";", ":", "\u2026")
-# A dateline of the page itself, right after the headline: "Published: 5 February 2021",
-# "Posted Feb. 5, 2021", "Date: 2021-02-05". Scraped text often keeps it; it is metadata.
-_PUBLISHED_RE = re.compile(
-    r"\A[ \t]*(?:published|posted|updated|date)(?:[ \t]+on)?[ \t]*:?[ \t]*"
-    r"([^\n]{6,40}?)[ \t]*\r?\n(?:[ \t]*\r?\n)*(?=[ \t]*\S)", re.I)
-
 
 def too_large(size: int, limit: int) -> str:
     return (f"too large: {size} bytes > limit {limit} "
@@ -31,38 +19,12 @@ def too_large(size: int, limit: int) -> str:
 
 
 def split_title(text: str) -> tuple[str | None, str]:
-    """``(headline, rest)`` when the first line is a headline, else ``(None, text)``.
-
-    ``rest`` is the input after the headline and its blank line(s), unchanged.
-    """
-    m = _TITLE_RE.match(text)
-    if not m:
+    """``(headline, rest)`` when the text opens with a header that has a headline, else
+    ``(None, text)``; ``rest`` is the input after the header, unchanged."""
+    header = read_header(text)
+    if header.title is None:
         return None, text
-    line = m.group(1).strip()
-    if (not line or line.endswith(_NOT_A_HEADLINE_END) or len(line.split()) < 2
-            or not any(ch.isalpha() for ch in line)):
-        return None, text
-    return line, text[m.end():]
-
-
-def split_published_line(text: str) -> tuple[dt.date | None, str]:
-    """``(date, rest)`` when the text opens with a "Published: <full date>" line, else
-    ``(None, text)``; ``rest`` is the input after that line, unchanged."""
-    m = _PUBLISHED_RE.match(text)
-    if not m:
-        return None, text
-    value = m.group(1).strip()
-    try:
-        return dt.date.fromisoformat(value), text[m.end():]
-    except ValueError:
-        pass
-    if not re.search(r"\b\d{4}\b", value):  # a full date names its year ("yesterday" is no date)
-        return None, text
-    import dateparser
-
-    when = dateparser.parse(value, languages=["en"], settings={
-        "STRICT_PARSING": True, "REQUIRE_PARTS": ["day", "month", "year"]})
-    return (when.date(), text[m.end():]) if when else (None, text)
+    return header.title, text[header.body_start:]
 
 
 def parse_published(value: Any) -> dt.date | None:
@@ -87,39 +49,60 @@ def parse_published(value: Any) -> dt.date | None:
 
 
 def from_text(text: str, source: str, *, title: str | None = None, url: str | None = None,
-              published: dt.date | None = None, meta: dict[str, Any] | None = None
-              ) -> RawArticle:
-    """A plain-text article; the headline line is split off when no title is given."""
+              published: dt.date | None = None, meta: dict[str, Any] | None = None,
+              author: str | None = None, site_name: str | None = None,
+              header: bool = True, line_blocks: bool = False) -> RawArticle:
+    """A plain-text article; its header (headline, standfirst, byline, date lines) is read
+    off the top (``layout.read_header``) and the rest is the text, unchanged.
+
+    What the container gave (``title``, ``published``, ``author``) wins over the header.
+    ``header=False`` keeps the whole text (a JSON Lines record's ``text``);
+    ``line_blocks``: every line is a block of its own (text extracted from HTML).
+    """
     meta = dict(meta or {})
     meta.setdefault("format", "text")
-    if title is None:
-        title, text = split_title(text)
-        if title is not None:
-            meta["title_from"] = "first line"
-    line_date, text = split_published_line(text)
-    if line_date is not None:
-        meta["published_from"] = "published line"
-        published = published or line_date
+    # Text from HTML: the page's metadata names the title; a headline is not guessed.
+    found = (read_header(text, title=title, site_names=site_names_of(url, site_name),
+                         line_blocks=line_blocks, find_title=not line_blocks)
+             if header else Header())
+    if header:
+        meta["layout"] = {"find_title": not line_blocks, "line_blocks": line_blocks}
+    if found.body_start:
+        text = text[found.body_start:]
+        meta["header"] = [role for role, _ in found.parts]
+    if title is None and found.title is not None:
+        title = found.title
+        meta["title_from"] = "first line"
+    if published is None and found.published is not None:
+        published = found.published
+        meta["published_from"] = "date line"
     return RawArticle(source=source, text=text, title=title, url=url, published=published,
-                      meta=meta)
+                      meta=meta, author=author or found.author, standfirst=found.standfirst,
+                      site_name=site_name)
 
 
 def from_html(html: str, source: str, *, title: str | None = None, url: str | None = None,
-              published: dt.date | None = None, meta: dict[str, Any] | None = None
-              ) -> RawArticle:
-    """An HTML page or fragment, extracted to text; the container's metadata wins."""
+              published: dt.date | None = None, meta: dict[str, Any] | None = None,
+              author: str | None = None, site_name: str | None = None,
+              published_fallback: dt.date | None = None) -> RawArticle:
+    """An HTML page or fragment, extracted to text; the container's metadata wins, the
+    page's own comes next (title, date, author, site name), ``published_fallback`` (a
+    feed item's date) last."""
     meta = dict(meta or {})
     meta.setdefault("format", "html")
     meta["html_chars"] = len(html)
     got = extract_html(html, url=url)
     title = title or got.title
     url = url or got.url
-    published = published or got.published
+    published = published or got.published or published_fallback
+    author = author or got.author
+    site_name = site_name or got.site_name
     if got.text is None:
         return RawArticle(source=source, title=title, url=url, published=published,
-                          reject_reason=NO_BODY, meta=meta)
-    return RawArticle(source=source, text=got.text, title=title, url=url,
-                      published=published, meta=meta)
+                          reject_reason=NO_BODY, meta=meta, author=author,
+                          site_name=site_name)
+    return from_text(got.text, source, title=title, url=url, published=published, meta=meta,
+                     author=author, site_name=site_name, line_blocks=True)
 
 
 def from_string(s: str, source: str, **kw: Any) -> RawArticle:

@@ -71,23 +71,25 @@ def read_feed(data: bytes, source: str) -> Iterator[RawArticle]:
                     source, parsed.get("bozo_exception"))
     version = parsed.get("version") or "feed"
     for n, entry in enumerate(parsed.entries, start=1):
-        yield _item(entry, f"{source}:item{n}", n, version)
+        yield item_article(entry, f"{source}:item{n}", n, version)
 
 
-def _item(entry, source: str, n: int, version: str) -> RawArticle:
+def item_article(entry, source: str, n: int, version: str) -> RawArticle:
     title = (entry.get("title") or "").strip() or None
     url = entry.get("link") or None
-    published = _entry_date(entry)
+    published = entry_date(entry)
     meta = {"format": version, "item": n}
     if entry.get("id"):
         meta["id"] = entry["id"]
+    author = (entry.get("author") or "").strip() or None
     body, kind = _entry_body(entry)
     words = len(body.split()) if body else 0
+    kw = dict(title=title, url=url, published=published, meta=meta, author=author)
     if kind == "html":
-        article = from_html(body, source, title=title, url=url, published=published, meta=meta)
+        article = from_html(body, source, **kw)
         words = len(article.text.split()) if article.text else 0
     else:
-        article = from_text(body, source, title=title, url=url, published=published, meta=meta)
+        article = from_text(body, source, **kw)
     if words < MIN_ITEM_WORDS:
         return RawArticle(
             source=source, title=title, url=url, published=published, meta=meta,
@@ -111,7 +113,7 @@ def _entry_body(entry) -> tuple[str, str]:
     return value, "html" if is_html else "text"
 
 
-def _entry_date(entry) -> dt.date | None:
+def entry_date(entry) -> dt.date | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         t = entry.get(key)
         if t:

@@ -3,7 +3,8 @@
 Whole pages go through ``trafilatura.bare_extraction`` with ``favor_precision=True`` and no
 comments: navigation, promos, footers and "most read" boxes must not reach the event
 coder, and a missed paragraph costs less than a sidebar coded as news. Metadata (title,
-date, canonical URL) come from the same call; the date only when the page states it.
+date, canonical URL, author, site name) come from the same call (trafilatura's metadata,
+htmldate for the date); the date only when the page states it.
 
 Fragments (an RSS ``content:encoded``, a JSONL ``html`` field) are already the article
 body; trafilatura's main-content heuristics throw short fragments away, so they are
@@ -51,6 +52,8 @@ class Extracted:
     title: str | None = None
     url: str | None = None
     published: dt.date | None = None
+    author: str | None = None
+    site_name: str | None = None
 
 
 def looks_like_html(text: str) -> bool:
@@ -94,6 +97,8 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
         title=(meta.get("title") or None),
         url=(meta.get("url") or None),
         published=_iso_date(meta.get("date")),
+        author=_author(meta.get("author")),
+        site_name=(meta.get("sitename") or None),
     )
 
 
@@ -131,6 +136,14 @@ class _TextCollector(HTMLParser):
     def handle_data(self, data: str) -> None:
         if not self._skip:
             self.parts.append(data.replace("\n", " "))
+
+
+def _author(value) -> str | None:
+    """trafilatura joins several authors with "; "; the record joins them with ", "."""
+    if not value:
+        return None
+    names = [n.strip() for n in str(value).split(";") if n.strip()]
+    return ", ".join(dict.fromkeys(names)) or None
 
 
 def _iso_date(value) -> dt.date | None:

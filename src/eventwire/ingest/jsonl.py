@@ -1,7 +1,8 @@
 """JSON Lines → one article per line, streamed; a bad line becomes a rejected article.
 
 Each line is an object with ``text`` or ``html`` and optional ``title``, ``url``,
-``published`` (ISO date or datetime) and ``id``. Lines are read one at a time with a
+``published`` (ISO date or datetime), ``author``, ``site_name`` and ``id``. A record's
+``text`` is kept whole (no headline is split off it: the producer already cut it). Lines are read one at a time with a
 bounded ``readline`` so a 100 MB file, or one absurdly long line, never sits in memory.
 """
 from __future__ import annotations
@@ -13,7 +14,7 @@ from ..records import RawArticle
 from .articles import from_html, from_text, parse_published, too_large
 
 _CHUNK = 1 << 20
-_OPTIONAL_STR = ("title", "url")
+_OPTIONAL_STR = ("title", "url", "author", "site_name")
 
 
 def read_jsonl(stream: BinaryIO, source: str, max_bytes: int) -> Iterator[RawArticle]:
@@ -84,9 +85,11 @@ def parse_jsonl_line(line: bytes | str, source: str, lineno: int = 0) -> RawArti
     if ident is not None:
         meta["id"] = ident
     kw = dict(title=obj.get("title") or None, url=obj.get("url") or None,
-              published=published, meta=meta)
+              published=published, meta=meta, author=obj.get("author") or None,
+              site_name=obj.get("site_name") or None)
     if text:
-        return from_text(text, source, **kw)
+        # the record's text is the article as its producer cut it: no header is read off
+        return from_text(text, source, header=False, **kw)
     meta["format"] = "jsonl+html"
     return from_html(html, source, **kw)
 

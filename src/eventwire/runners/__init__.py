@@ -9,12 +9,20 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
+from ..clean import LineMemory, learn_chrome
 from ..records import ArticleRecord, RawArticle
 from ..settings import Settings
 
 
-def run_records(raws: Iterable[RawArticle], settings: Settings) -> Iterator[ArticleRecord]:
-    """Records for ``raws`` in input order, with ``settings.workers`` processes."""
+def run_records(raws: Iterable[RawArticle], settings: Settings,
+                chrome_memory: LineMemory | None = None) -> Iterator[ArticleRecord]:
+    """Records for ``raws`` in input order, with ``settings.workers`` processes.
+
+    Page chrome is learned here, before the work is shared out, across the articles of
+    each source (``clean.learn_chrome``); ``chrome_memory`` (the store) carries what was
+    learned from earlier batches.
+    """
+    raws = learn_chrome(raws, chrome_memory)
     if settings.workers <= 1:
         from ..pipeline import process
         from .pool import limit_threads

@@ -10,13 +10,18 @@ Filters (all optional): ``outcome``; ``since``/``until`` on the published date; 
 (ISO-3) keeps events whose source or target has it, actors of that country, quotes whose
 speaker is such an actor, and for dates/articles/JSONL the articles with such an event;
 ``plover`` keeps events of that type and, for the other tables, articles with one.
+
+``export_increment`` writes only what a named consumer has not had yet (``eventwire
+export --since-last NAME``), for a job that picks up each batch a ``watch`` stores.
 """
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import logging
+import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping, TextIO
 
@@ -32,6 +37,7 @@ log = logging.getLogger(__name__)
 FORMATS = ("jsonl", "csv", "parquet")
 TABLES = ("events", "quotes", "actors", "dates", "articles")
 CHUNK_ROWS = 2000
+ID_CHUNK = 500  # article ids per IN (…) list of an increment export
 
 _FACT = {"events": events, "quotes": quotes, "actors": actors, "dates": dates}
 # Store-internal columns that are not part of the article table export.
@@ -82,9 +88,13 @@ def _filters(filters: Mapping[str, Any] | None) -> dict[str, Any]:
     return f
 
 
-def table_query(store: Store, table: str, filters: Mapping[str, Any] | None = None) -> Select:
-    """The SELECT behind one export table with the filters applied (see module docstring)."""
+def table_query(store: Store, table: str, filters: Mapping[str, Any] | None = None,
+                ids: list[str] | None = None) -> Select:
+    """The SELECT behind one export table with the filters applied (see module docstring);
+    ``ids`` keeps only those articles."""
     f = _filters(filters)
+    if ids is not None:
+        return table_query(store, table, filters).where(articles.c.id.in_(ids))
     country, plover = f.get("country"), f.get("plover")
     if table == "articles":
         return (select(*_columns(table))
@@ -114,18 +124,30 @@ def table_query(store: Store, table: str, filters: Mapping[str, Any] | None = No
 
 
 def iter_table(store: Store, table: str, filters: Mapping[str, Any] | None = None,
-               chunk_rows: int | None = None) -> Iterator[list[dict[str, Any]]]:
-    """Chunks of export rows (dicts keyed like ``table_schema``), published as a date."""
+               chunk_rows: int | None = None, ids: list[str] | None = None
+               ) -> Iterator[list[dict[str, Any]]]:
+    """Chunks of export rows (dicts keyed like ``table_schema``), published as a date;
+    ``ids`` (in export order) keeps only those articles."""
     chunk_rows = chunk_rows or CHUNK_ROWS
-    q = table_query(store, table, filters)
     with store.engine.connect() as conn:
-        result = conn.execution_options(yield_per=chunk_rows).execute(q)
-        for part in result.mappings().partitions(chunk_rows):
-            rows = [dict(r) for r in part]
-            for r in rows:
-                if r.get("published"):
-                    r["published"] = dt.date.fromisoformat(r["published"])
-            yield rows
+        for part_ids in _id_parts(ids):
+            q = table_query(store, table, filters, part_ids)
+            result = conn.execution_options(yield_per=chunk_rows).execute(q)
+            for part in result.mappings().partitions(chunk_rows):
+                rows = [dict(r) for r in part]
+                for r in rows:
+                    if r.get("published"):
+                        r["published"] = dt.date.fromisoformat(r["published"])
+                yield rows
+
+
+def _id_parts(ids: list[str] | None) -> Iterator[list[str] | None]:
+    """``ids`` cut into IN (…) lists, in order; one ``None`` (no restriction) without ids."""
+    if ids is None:
+        yield None
+        return
+    for i in range(0, len(ids), ID_CHUNK):
+        yield ids[i:i + ID_CHUNK]
 
 
 def csv_value(v: Any) -> Any:
@@ -139,36 +161,43 @@ def csv_value(v: Any) -> Any:
     return v
 
 
-def _write_csv(store: Store, table: str, filters, fh: TextIO) -> int:
+def _write_csv(store: Store, table: str, filters, fh: TextIO, ids=None) -> int:
     names = table_schema(table).names
     writer = csv.writer(fh, lineterminator="\n")
     writer.writerow(names)
     n = 0
-    for rows in iter_table(store, table, filters):
+    for rows in iter_table(store, table, filters, ids=ids):
         writer.writerows([[csv_value(r[k]) for k in names] for r in rows])
         n += len(rows)
     return n
 
 
-def _write_jsonl(store: Store, filters, fh: TextIO) -> int:
+def _article_query(store: Store, filters, *columns) -> Select:
     f = _filters(filters)
-    q = (select(articles.c.record_json)
-         .where(*store.article_conditions(f.get("outcome"), f.get("country"), f.get("since"),
-                                          f.get("until"), f.get("plover")))
-         .order_by(*store.article_order()))
+    return (select(*columns)
+            .where(*store.article_conditions(f.get("outcome"), f.get("country"), f.get("since"),
+                                             f.get("until"), f.get("plover")))
+            .order_by(*store.article_order()))
+
+
+def _write_jsonl(store: Store, filters, fh: TextIO, ids=None) -> int:
     n = 0
     with store.engine.connect() as conn:
-        for (raw,) in conn.execution_options(yield_per=500).execute(q):
-            fh.write(raw + "\n")  # record_json is already the record's JSON, one line
-            n += 1
+        for part_ids in _id_parts(ids):
+            q = _article_query(store, filters, articles.c.record_json)
+            if part_ids is not None:
+                q = q.where(articles.c.id.in_(part_ids))
+            for (raw,) in conn.execution_options(yield_per=500).execute(q):
+                fh.write(raw + "\n")  # record_json is already the record's JSON, one line
+                n += 1
     return n
 
 
-def _write_parquet(store: Store, table: str, filters, out: Path) -> int:
+def _write_parquet(store: Store, table: str, filters, out: Path, ids=None) -> int:
     schema = table_schema(table)
     n = 0
     with pq.ParquetWriter(str(out), schema) as writer:
-        for rows in iter_table(store, table, filters):
+        for rows in iter_table(store, table, filters, ids=ids):
             writer.write_batch(pa.RecordBatch.from_pylist(rows, schema=schema))
             n += len(rows)
     return n
@@ -180,18 +209,69 @@ def export_store(store: Store, fmt: str, out: Path | str, table: str = "events",
 
     JSONL writes one whole article record per line whatever ``table`` says.
     """
+    _check(fmt, table, out)
+    return _write(store, fmt, out, table, filters, None)
+
+
+@dataclass(frozen=True)
+class Increment:
+    """What ``export_increment`` wrote: rows, and the articles new to the consumer."""
+
+    rows: int
+    articles: int
+
+
+def export_increment(store: Store, consumer: str, fmt: str, out: Path | str,
+                     table: str = "events", filters: Mapping[str, Any] | None = None
+                     ) -> Increment:
+    """Write what was stored since ``consumer``'s last export (with the filters), then
+    remember it: the consumer's state advances only after the write succeeded, so a
+    failed or interrupted export is repeated whole next time.
+
+    Which articles are new is decided once, before writing: an article that commits while
+    the export runs is left for the next one. A file is written beside ``out`` and renamed
+    over it at the end, so a reader never sees half an increment.
+    """
+    from .state import mark_exported, unexported_condition
+
+    if not consumer.strip():
+        raise ValueError("the consumer name for --since-last must not be empty")
+    _check(fmt, table, out)
+    q = _article_query(store, filters, articles.c.id, articles.c.ingested_at).where(
+        unexported_condition(consumer))
+    with store.engine.connect() as conn:
+        pending = [(a, i) for a, i in conn.execution_options(yield_per=5000).execute(q)]
+    ids = [a for a, _ in pending]
+    if str(out) == "-":
+        rows = _write(store, fmt, out, table, filters, ids)
+    else:
+        out = Path(out)
+        part = out.with_name(out.name + ".part")
+        try:
+            rows = _write(store, fmt, part, table, filters, ids)
+            os.replace(part, out)
+        finally:
+            part.unlink(missing_ok=True)
+    mark_exported(store, consumer, pending)
+    return Increment(rows, len(pending))
+
+
+def _check(fmt: str, table: str, out: Path | str) -> None:
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if table not in TABLES:
         raise ValueError(f"unknown table {table!r}; choose one of {', '.join(TABLES)}")
-    to_stdout = str(out) == "-"
+    if fmt == "parquet" and str(out) == "-":
+        raise ValueError("Parquet cannot be written to stdout; give a file with --out")
+
+
+def _write(store: Store, fmt: str, out: Path | str, table: str, filters,
+           ids: list[str] | None) -> int:
     if fmt == "parquet":
-        if to_stdout:
-            raise ValueError("Parquet cannot be written to stdout; give a file with --out")
-        return _write_parquet(store, table, filters, Path(out))
-    if to_stdout:
-        return (_write_jsonl(store, filters, sys.stdout) if fmt == "jsonl"
-                else _write_csv(store, table, filters, sys.stdout))
+        return _write_parquet(store, table, filters, Path(out), ids)
+    if str(out) == "-":
+        return (_write_jsonl(store, filters, sys.stdout, ids) if fmt == "jsonl"
+                else _write_csv(store, table, filters, sys.stdout, ids))
     with open(out, "w", encoding="utf-8", newline="") as fh:
-        return (_write_jsonl(store, filters, fh) if fmt == "jsonl"
-                else _write_csv(store, table, filters, fh))
+        return (_write_jsonl(store, filters, fh, ids) if fmt == "jsonl"
+                else _write_csv(store, table, filters, fh, ids))

@@ -6,6 +6,9 @@ applied.
 
 * v1: the first released schema.
 * v2: ``quotes.parts_json``, the quoted pieces of a quote; v1 rows get their content span.
+* v3: state tables — ``feeds`` and ``feed_items`` (``eventwire watch``), ``source_lines``
+  (chrome learned per source), ``export_marks`` and ``export_consumers``
+  (``eventwire export --since-last``); existing rows are untouched.
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from typing import Callable, Mapping
 
 from sqlalchemy import Connection, Text, cast, func, inspect, literal, select, text, update
 
-from .schema import SCHEMA_VERSION, metadata, quotes, schema_version
+from .schema import STATE_TABLES, SCHEMA_VERSION, metadata, quotes, schema_version
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +32,11 @@ def _v1_to_v2(conn: Connection) -> None:
                                        + literal("]]")))
 
 
-MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2}
+def _v2_to_v3(conn: Connection) -> None:
+    metadata.create_all(conn, tables=list(STATE_TABLES), checkfirst=True)
+
+
+MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 class SchemaError(Exception):

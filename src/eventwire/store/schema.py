@@ -1,7 +1,10 @@
 """The store's tables (SQLAlchemy Core), shared by SQLite and PostgreSQL.
 
 One row per article (whatever its outcome), and one row per actor, quote, event and date
-of an ``ok`` article. A near-copy of a stored story gets its own ``articles`` row with
+of an ``ok`` article. State tables (schema v3): ``feeds`` and ``feed_items`` keep what
+``eventwire watch`` polled and fetched, ``source_lines`` the short lines each source's
+articles carried (chrome is learned from them), ``export_marks`` and ``export_consumers``
+what each named consumer of ``eventwire export --since-last`` has had. A near-copy of a stored story gets its own ``articles`` row with
 ``duplicate_of`` set and no fact rows, so facts are counted once. ``record_json`` keeps
 the whole article record so reads round-trip exactly.
 """
@@ -10,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy import (Boolean, Column, Float, ForeignKey, Index, Integer, LargeBinary,
                         MetaData, String, Table, Text)
 
-SCHEMA_VERSION = 2  # history: store/migrations.py
+SCHEMA_VERSION = 3  # history: store/migrations.py
 
 metadata = MetaData()
 
@@ -129,3 +132,56 @@ dates = Table(
     Column("start", Integer, nullable=False),
     Column("end", Integer, nullable=False),
 )
+
+
+# -- state (v3) ---------------------------------------------------------------------------
+
+feeds = Table(
+    "feeds", metadata,
+    Column("url", Text, primary_key=True),
+    Column("kind", String(16)),                            # rss | atom | sitemap
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("last_polled_at", String(32)),
+    Column("last_status", String(32)),                     # ok | unchanged | failed
+    Column("last_error", Text),
+    Column("n_polls", Integer, nullable=False, default=0),
+)
+
+feed_items = Table(
+    "feed_items", metadata,
+    Column("url", Text, primary_key=True),                 # the item's page (or the feed#id)
+    Column("feed_url", Text, nullable=False),
+    Column("content_hash", String(16)),                    # content id of the fetched text
+    Column("article_id", String(16)),
+    Column("status", String(16), nullable=False),          # stored | duplicate | failed
+    Column("reason", Text),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("first_seen_at", String(32), nullable=False),
+    Column("last_tried_at", String(32), nullable=False),
+)
+Index("ix_feed_items_hash", feed_items.c.content_hash)
+
+source_lines = Table(
+    "source_lines", metadata,
+    Column("source", Text, primary_key=True),              # host:…, feed:…, folder:…
+    Column("line_hash", String(16), primary_key=True),     # sha256 of the line key, first 16
+    Column("article", String(16), primary_key=True),       # content id of the raw text
+)
+
+export_marks = Table(
+    "export_marks", metadata,
+    Column("consumer", Text, primary_key=True),
+    Column("article_id", String(16), primary_key=True),
+    Column("ingested_at", String(32), nullable=False),     # the row's version that was written
+)
+
+export_consumers = Table(
+    "export_consumers", metadata,
+    Column("name", Text, primary_key=True),
+    Column("last_export_at", String(32), nullable=False),
+    Column("last_articles", Integer, nullable=False, default=0),
+    Column("total_articles", Integer, nullable=False, default=0),
+)
+
+STATE_TABLES = (feeds, feed_items, source_lines, export_marks, export_consumers)
