@@ -203,13 +203,30 @@ def test_unknown_country_stays_null(nlp):
 
 
 @pytest.mark.model
-def test_state_title_without_country_takes_the_dateline_state(nlp):
+def test_national_office_without_country_takes_the_focus_state(nlp):
+    """An office a state has once ("presidential spokesman") belongs to the article's
+    state: the dateline's, else the only or clearly most-mentioned state; a title many
+    states' people hold ("Senator") does not; two states equally mentioned decide nothing."""
     text = ("ANKARA (Eventwire) - Turkey will keep the system, presidential spokesman "
             "Ibrahim Kalin said. Senator Laura Whitfield called the purchase a mistake.")
     actors = _resolve(nlp, text)
     assert _by_name(actors, "Ibrahim Kalin").country == "TUR"
+    assert _by_name(actors, "Laura Whitfield").country is None
     undated = _resolve(nlp, text.split(" - ", 1)[1])
-    assert _by_name(undated, "Ibrahim Kalin").country is None   # no dateline, no inference
+    assert _by_name(undated, "Ibrahim Kalin").country == "TUR"   # the only state named
+    two = _resolve(nlp, "Turkey and Greece will keep the system, presidential spokesman "
+                        "Ibrahim Kalin said.")
+    assert _by_name(two, "Ibrahim Kalin").country is None
+
+
+@pytest.mark.model
+def test_unqualified_institution_and_civilians_take_the_focus_state(nlp):
+    text = ("KABUL (Eventwire) - The foreign ministry said police had detained protesters "
+            "outside the parliament.")
+    actors = _resolve(nlp, text)
+    for name in ("foreign ministry", "police", "protesters"):
+        actor = next(a for a in actors if name in a.name.lower())
+        assert actor.country == "AFG", actor
 
 
 @pytest.mark.model

@@ -28,11 +28,12 @@ Resolution, in this order:
    lists means what that table says, as the press uses it ("Gaza" → the Gaza Strip, not
    Mozambique's province; a row without a country, "Punjab", stays None when states'
    regions share the name). Else, among ISO 3166-2 regions and GeoNames cities, the country
-   with the largest population (its largest place) wins, but when the two largest countries
-   are within a factor of 3, or one of them has only places of unknown size (regions carry
-   no population), the answer is None: "Victoria" (Australia's state; Hong Kong 957k vs
-   Canada 290k is 3.3× on its own), "Bali" (Indonesia's province vs a 297k town in India),
-   "Córdoba" (Colombia's department), "Jerusalem" (Israel's city, Palestine's governorate).
+   with the largest population (its largest place) wins — a first-level region, which
+   carries no population, weighs as ``REGION_SIZE`` (2 million) — but when the two largest
+   countries are within a factor of 3 the answer is None: "Victoria" (Australia's state vs
+   Hong Kong's 957k), "Córdoba" (Spain's province, Argentina's city and province),
+   "Jerusalem" (Israel's city, Palestine's governorate); "Ontario" is Canada's province,
+   not a Californian city of 180k.
    Factor 3 keeps the press's usual referent where one place dwarfs its namesakes —
    "Santiago" (Chile 4.8M vs the Philippines 108k), "Tripoli" (Libya 1.3M vs Lebanon 229k),
    "Hyderabad" (India 7.0M vs Pakistan 1.9M, 3.6×) — and leaves comparable namesakes to
@@ -67,6 +68,9 @@ TIERS = (frozenset({"country"}), frozenset({"organization"}), frozenset({"person
          frozenset({"region", "city"}))
 COUNTRY_TYPES = ("common", "alias", "historical", "adjective", "people", "person")
 PLACE_FACTOR = 3.0
+# the weight of a first-level region (state, province), which carries no population: most
+# have millions; a city of another country must be PLACE_FACTOR times bigger to win
+REGION_SIZE = 2_000_000
 # offices that make a head of state or government; they come first among a person's terms
 HEAD_OFFICES = frozenset({
     "president", "prime minister", "king", "queen", "chancellor", "emir", "sultan",
@@ -336,9 +340,10 @@ class KnowledgeBase:
             return best(entries)
         sizes = []
         for country, es in by_country.items():
-            known = [e.population for e in es if e.population]
-            if not known:
-                return None          # a region of unknown size: cannot weigh it
+            # a first-level region carries no population: it weighs as REGION_SIZE people
+            known = [e.population or (REGION_SIZE if e.kind == "region" else 0) for e in es]
+            if not max(known):
+                return None
             sizes.append((max(known), country))
         sizes.sort(key=lambda s: -s[0])
         (first, country), (second, _) = sizes[0], sizes[1]
