@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import select
 
-from conftest import make_record, make_rejected
+from conftest import ingest, make_record, make_rejected
 from eventwire.store.export import FORMATS, TABLES, export_store, table_schema
 from eventwire.store.rows import event_rows
 from eventwire.store.schema import articles, events
@@ -20,9 +20,9 @@ from eventwire.store.schema import articles, events
 @pytest.fixture
 def filled(sqlite_store):
     recs = [make_record(i) for i in range(6)] + [make_rejected(0)]
-    sqlite_store.write(recs)
+    ingest(sqlite_store, recs)
     recs.append(make_record(0, text="ROME - " + recs[0].text))  # near-copy: no fact rows
-    sqlite_store.write(recs[-1:])
+    ingest(sqlite_store, recs[-1:])
     return sqlite_store, recs
 
 

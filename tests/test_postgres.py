@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from conftest import check_v1_store_migrates, make_record, make_rejected
+from conftest import check_v1_store_migrates, ingest, make_record, make_rejected
 from eventwire.records import Outcome
 from eventwire.store import StoreError, open_store
 from eventwire.store.export import TABLES, export_store
@@ -108,10 +108,10 @@ def test_rejected_then_ok_replaces_the_outcome(pg_store):
 def test_near_copy_is_linked_across_instances(pg_url, store_settings):
     orig = make_record(1)
     with open_store(pg_url, store_settings) as store:
-        store.write([orig])
+        ingest(store, [orig])
     copy = make_record(1, text="MADRID - " + orig.text + " Updated with reaction.")
     with open_store(pg_url, store_settings) as store:
-        assert store.write([copy]).near_duplicates == 1
+        assert ingest(store, [copy]).near_duplicates == 1
         got = store.get(copy.id)
         assert got.duplicate_of == orig.id and got.events == ()
         assert store.stats()["near_duplicates"] == 1
@@ -157,7 +157,7 @@ def test_export_parity_with_sqlite(pg_store, tmp_path, store_settings):
 def test_search(pg_store):
     rec, other = make_record(0), make_record(1)
     pg_store.write([rec, other])
-    pg_store.write([make_record(0, text="OSLO - " + rec.text)])
+    ingest(pg_store, [make_record(0, text="OSLO - " + rec.text)])
     hits = pg_store.search("Ankara")
     assert [h[0] for h in hits] == [rec.id]
     assert "[Ankara]" in hits[0][1]

@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
-from conftest import check_v1_store_migrates, make_record, make_rejected
-from eventwire.records import Actor, Outcome, Quote
+from conftest import (check_v1_store_migrates, earliest_or_most_similar, ingest, make_record,
+                      make_rejected)
+from eventwire.records import Actor, ArticleRecord, Outcome, Quote
 from eventwire.store import StoreError, open_store
 from eventwire.store import migrations, sqlstore
 from eventwire.store.schema import SCHEMA_VERSION, actors, articles, dates, events, quotes
@@ -191,8 +192,8 @@ def test_near_copy_is_linked_not_stored_twice(sqlite_store):
     orig = make_record(2)
     copy = make_record(2, text="GENEVA (Wire) - " + orig.text + " Editing by the desk.")
     assert copy.id != orig.id
-    first = sqlite_store.write([orig])
-    result = sqlite_store.write([copy, make_record(3)])
+    first = ingest(sqlite_store, [orig])
+    result = ingest(sqlite_store, [copy, make_record(3)])
     assert (first.stored, result.stored, result.near_duplicates) == (1, 1, 1)
     got = sqlite_store.get(copy.id)
     assert got.duplicate_of == orig.id and got.events == () and got.actors == ()
@@ -204,12 +205,22 @@ def test_near_copy_is_linked_not_stored_twice(sqlite_store):
     assert sqlite_store.integrity_check() == []
 
 
+def test_write_without_the_link_step_stores_records_as_given(sqlite_store):
+    orig = make_record(2)
+    copy = make_record(2, text="GENEVA (Wire) - " + orig.text)
+    assert sqlite_store.write([orig, copy]).stored == 2  # the store decides no links
+    later = make_record(2, text=orig.text + " Updated.")
+    # ... but what it stored joins the index the link step uses
+    result = ingest(sqlite_store, [later])
+    assert result.near_duplicates == 1 and sqlite_store.get(later.id).duplicate_of == orig.id
+
+
 def test_near_copies_in_one_batch_link_to_the_story_seen_first(tmp_path, store_settings):
     orig = make_record(2)
     copy = make_record(2, text="GENEVA (Wire) - " + orig.text)
     for name, (first, later) in (("a", (orig, copy)), ("b", (copy, orig))):
         with open_store(str(tmp_path / f"{name}.db"), store_settings) as store:
-            assert store.write([first, later]).near_duplicates == 1
+            assert ingest(store, [first, later]).near_duplicates == 1
             assert store.get(later.id).duplicate_of == first.id
             assert store.get(first.id) == first
 
@@ -218,16 +229,41 @@ def test_near_copy_is_linked_across_store_instances(tmp_path, store_settings):
     url = f"sqlite:///{tmp_path / 'x.db'}"
     orig = make_record(4)
     with open_store(url, store_settings) as first:
-        first.write([orig])
+        ingest(first, [orig])
     copy = make_record(4, text=orig.text + " This story was updated.")
     with open_store(url, store_settings) as second:
-        result = second.write([copy])
+        result = ingest(second, [copy])
         assert result.near_duplicates == 1
         assert second.get(copy.id).duplicate_of == orig.id
 
 
+def test_link_goes_to_the_earliest_canonical_not_the_most_similar(tmp_path, store_settings):
+    """b is a near-copy of a and of c (closer to c); a≉c. b links to whichever became
+    canonical first: a stored before the run, else the earlier in input order; ids run
+    against input order, so a rule by id would decide otherwise."""
+    a, c, b = earliest_or_most_similar()
+    rec = {k: ArticleRecord(id=i, source=f"{k}.txt", text=t)
+           for k, i, t in (("a", "id-9", a), ("c", "id-5", c), ("b", "id-1", b))}
+    url = str(tmp_path / "order.db")
+    with open_store(url, store_settings) as store:
+        store.batch_articles = 1  # every article its own commit: batches do not matter
+        result = ingest(store, [rec["a"], rec["c"], rec["b"]])
+        assert (result.stored, result.near_duplicates) == (2, 1)
+        assert store.get("id-1").duplicate_of == "id-9"
+    url = str(tmp_path / "stored-first.db")
+    with open_store(url, store_settings) as store:
+        ingest(store, [rec["a"]])
+    with open_store(url, store_settings) as store:  # the index comes from the stored rows
+        ingest(store, [rec["c"], rec["b"]])
+        assert store.get("id-1").duplicate_of == "id-9"
+    url = str(tmp_path / "c-first.db")
+    with open_store(url, store_settings) as store:
+        ingest(store, [rec["c"], rec["a"], rec["b"]])
+        assert store.get("id-1").duplicate_of == "id-5"
+
+
 def test_distinct_articles_are_not_linked(sqlite_store):
-    result = sqlite_store.write([make_record(i) for i in range(12)])
+    result = ingest(sqlite_store, [make_record(i) for i in range(12)])
     assert (result.stored, result.near_duplicates) == (12, 0)
 
 
@@ -236,9 +272,18 @@ def test_threshold_comes_from_settings(tmp_path, store_settings):
     edited = make_record(5, filler_words=30, text=orig.text + " An extra closing clause here.")
     strict = store_settings.with_(near_dup_threshold=0.99)
     with open_store(str(tmp_path / "strict.db"), strict) as s:
-        assert s.write([orig, edited]).near_duplicates == 0
+        assert ingest(s, [orig, edited]).near_duplicates == 0
     with open_store(str(tmp_path / "loose.db"), store_settings.with_(near_dup_threshold=0.5)) as s:
-        assert s.write([orig, edited]).near_duplicates == 1
+        assert ingest(s, [orig, edited]).near_duplicates == 1
+
+
+def test_a_canonical_article_that_cannot_be_stored_leaves_the_index(sqlite_store, monkeypatch):
+    orig = make_record(2)
+    bad = orig.with_(actors=orig.actors + (Actor("a1", "Again", "person"),))  # twin actor id
+    assert ingest(sqlite_store, [bad]).failed == 1
+    assert bad.id not in sqlite_store.near_duplicate_index()
+    copy = make_record(2, text="GENEVA (Wire) - " + orig.text)
+    assert ingest(sqlite_store, [copy]).stored == 1  # not linked to the failed article
 
 
 def test_rejected_outcome_is_stored_then_replaced_by_ok(sqlite_store):
@@ -315,10 +360,10 @@ def test_database_error_raises_after_committing_earlier_batches(tmp_path, store_
     recs = [make_record(i) for i in range(5)]
     real = store._store_one
 
-    def locked(conn, rec, added):
-        if rec.id == recs[3].id:
+    def locked(conn, item, added):
+        if item.record.id == recs[3].id:
             raise OperationalError("INSERT …", {}, Exception("database is locked"))
-        return real(conn, rec, added)
+        return real(conn, item, added)
 
     monkeypatch.setattr(store, "_store_one", locked)
     with pytest.raises(StoreError, match="database is locked — earlier batches were committed"):
@@ -418,7 +463,7 @@ def test_search_finds_text_and_quotes_and_is_injection_safe(sqlite_store):
     quoted = make_record(1)
     quoted = quoted.with_(quotes=(Quote("indirect", "zeppelins are welcome", (0, 6)),))
     sqlite_store.write([rec, quoted])
-    sqlite_store.write([make_record(0, text="GENEVA - " + rec.text)])
+    ingest(sqlite_store, [make_record(0, text="GENEVA - " + rec.text)])
     hits = sqlite_store.search("Ankara")
     assert [h[0] for h in hits] == [rec.id]  # the near-copy is not a second hit
     assert "[Ankara]" in hits[0][1]

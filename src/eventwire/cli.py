@@ -163,10 +163,12 @@ def ingest(
             progress.update(task, advance=1, rate=tally.total / elapsed if elapsed else 0.0)
             yield rec
 
+    from .pipeline import link_near_duplicates
+
     try:
         with progress:
             task = progress.add_task("ingest", total=None, rate=0.0)
-            result = store.write(counted())
+            result = store.write(link_near_duplicates(counted(), store.near_duplicate_index()))
     except KeyboardInterrupt:
         err.print("interrupted: what was committed is kept")
         store.close()

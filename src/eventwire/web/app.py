@@ -34,6 +34,9 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
+# The pipeline's link step (``pipeline.link_near_duplicates`` is this function), imported
+# from ``dedup`` so that the server process need not import the NLP stages for it.
+from ..dedup import link_near_duplicates
 from ..records import ArticleRecord
 from ..settings import Settings
 from ..store import open_store
@@ -415,7 +418,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                           settings)
         stored = False
         if presented:
-            store.write([record])
+            store.write(link_near_duplicates([record], store.near_duplicate_index()))
             stored = True
         note = ("stored" if stored else
                 "not stored: this server is read-only" if settings.web_write_token is None else
@@ -439,7 +442,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body = article.text if article.text is not None else article.html
         record = _extract(body or "", article.published, article.url, article.title, settings,
                           is_html=article.html is not None)
-        store.write([record])
+        store.write(link_near_duplicates([record], store.near_duplicate_index()))
         return JSONResponse(record.to_dict(), status_code=201,
                             headers={"location": f"/api/articles/{record.id}"})
 
