@@ -108,7 +108,8 @@ def store_export(inputs, tmp_path_factory):
     from eventwire.runners.spark import TABLES
     from eventwire.settings import Settings
     from eventwire.store import open_store
-    from eventwire.store.export import iter_table, table_schema
+    from eventwire.store.reads import Filters, iter_rows
+    from eventwire.store.table_files import table_schema
 
     settings = Settings()
     records = process(read_paths([str(inputs)], settings), settings)
@@ -117,8 +118,9 @@ def store_export(inputs, tmp_path_factory):
         result = store.write(link_near_duplicates(records, store.near_duplicate_index()))
         assert result.near_duplicates == 1
         tables = {}
-        for name in TABLES:
-            rows = [r for chunk in iter_table(store, name) for r in chunk]
+        for name in TABLES:  # Spark writes every event, flagged ones marked
+            rows = [r for chunk in iter_rows(store, name, Filters(include_flagged=True))
+                    for r in chunk]
             tables[name] = _rows(pa.Table.from_pylist(rows, schema=table_schema(name)))
     return tables
 
@@ -129,7 +131,7 @@ def test_parquet_tables_equal_the_store_export(spark, inputs, store_export, tmp_
 
     from eventwire.runners.spark import TABLES, run_spark
     from eventwire.settings import Settings
-    from eventwire.store.export import table_schema
+    from eventwire.store.table_files import table_schema
 
     out = tmp_path / "out"
     summary = run_spark(str(inputs), out, Settings(), partitions=2)
@@ -187,7 +189,7 @@ def test_spark_schema_follows_the_export_schema():
     from pyspark.sql import types as T
 
     from eventwire.runners.spark import spark_schema
-    from eventwire.store.export import table_schema
+    from eventwire.store.table_files import table_schema
 
     for table in ("articles", "events"):
         pa_schema = table_schema(table)
@@ -261,7 +263,7 @@ def test_store_and_spark_link_the_same_inputs_the_same_way(spark, tmp_path):
     from eventwire.runners.spark import _verified_pairs, link_near_copies
     from eventwire.settings import Settings
     from eventwire.store import open_store
-    from eventwire.store.export import iter_table
+    from eventwire.store.reads import iter_rows
 
     settings = Settings.load(env={})
     records = _linking_inputs()
@@ -269,7 +271,7 @@ def test_store_and_spark_link_the_same_inputs_the_same_way(spark, tmp_path):
         store.batch_articles = 7  # links cross commits
         store.write(dedup.link_near_duplicates(records, store.near_duplicate_index()))
         stored = {r["article_id"]: (r["duplicate_of"], r["similarity"])
-                  for chunk in iter_table(store, "articles") for r in chunk}
+                  for chunk in iter_rows(store, "articles") for r in chunk}
     in_store = {i: link for i, link in stored.items() if link[1] is not None}
 
     items = []  # what the executors hand over: one item per id, in input order

@@ -19,6 +19,7 @@ from conftest import (check_v1_store_migrates, earliest_or_most_similar, ingest,
 from eventwire.records import Actor, ArticleRecord, Outcome, Quote
 from eventwire.store import StoreError, open_store
 from eventwire.store import migrations, sqlstore
+from eventwire.store.reads import Filters
 from eventwire.store.schema import SCHEMA_VERSION, actors, articles, dates, events, quotes
 
 TABLES = (articles, actors, quotes, events, dates)
@@ -432,18 +433,25 @@ def test_killed_ingest_leaves_a_consistent_store(tmp_path, store_settings, sig):
 def test_records_filters_and_paging(sqlite_store):
     recs = [make_record(i) for i in range(8)] + [make_rejected(0)]
     sqlite_store.write(recs)
+
+    def ids(**filters):
+        return {r.id for r in sqlite_store.records(Filters.parse(filters))}
+
     assert len(list(sqlite_store.records())) == 9
-    assert len(list(sqlite_store.records(outcome="rejected"))) == 1
-    tur = list(sqlite_store.records(country="tur"))  # dyad 0: TUR → GRC
-    assert {r.id for r in tur} == {recs[0].id, recs[4].id}
-    assert {r.id for r in sqlite_store.records(country="GRC")} == {recs[0].id, recs[4].id}
-    assert {r.id for r in sqlite_store.records(plover="accuse")} == {recs[1].id, recs[4].id,
-                                                                     recs[7].id}
-    assert {r.id for r in sqlite_store.records(country="TUR", plover="ACCUSE")} == {recs[4].id}
-    window = list(sqlite_store.records(since=dt.date(2021, 2, 3), until="2021-02-05"))
+    assert len(ids(outcome="rejected")) == 1
+    assert ids(country="tur") == {recs[0].id, recs[4].id}  # dyad 0: TUR → GRC
+    assert ids(country="GRC") == {recs[0].id, recs[4].id}
+    # ACCUSE: records 1, 4, 7; 1 and 7 are hypothetical, so only counted when asked
+    assert ids(plover="accuse") == {recs[4].id}
+    assert ids(plover="accuse", include_flagged=True) == {recs[1].id, recs[4].id, recs[7].id}
+    assert ids(country="TUR", plover="ACCUSE") == {recs[4].id}
+    window = list(sqlite_store.records(Filters.parse(since=dt.date(2021, 2, 3),
+                                                     until="2021-02-05")))
     assert [r.published.day for r in window] == [3, 4, 5]
     ordered = [r.id for r in sqlite_store.records()]
     assert [r.id for r in sqlite_store.records(limit=3, offset=2)] == ordered[2:5]
+    # whole records: a record keeps its hypothetical event
+    assert sqlite_store.get(recs[1].id).events[0].modality.hypothetical
 
 
 def test_stats(sqlite_store):
@@ -452,10 +460,16 @@ def test_stats(sqlite_store):
     assert s["articles"] == 5
     assert s["outcomes"] == {"ok": 4, "rejected": 1, "failed": 0}
     assert s["near_duplicates"] == 0
-    assert s["countries"] == {"FRA": 1, "IND": 1, "TUR": 1, "USA": 1}
+    # records 1 and 3 have hypothetical events: out of the event counts by default
+    assert (s["events"], s["flagged_events"], s["include_flagged"]) == (2, 2, False)
+    assert s["countries"] == {"FRA": 1, "TUR": 1}
     assert s["actor_countries"]["TUR"] == 2
-    assert s["event_types"] == {"CONSULT": 2, "ACCUSE": 1, "REQUEST": 1}
+    assert s["event_types"] == {"CONSULT": 1, "REQUEST": 1}
     assert s["quote_kinds"] == {"direct": 4}
+    every = sqlite_store.stats(Filters(include_flagged=True))
+    assert (every["events"], every["flagged_events"], every["include_flagged"]) == (4, 2, True)
+    assert every["countries"] == {"FRA": 1, "IND": 1, "TUR": 1, "USA": 1}
+    assert every["event_types"] == {"CONSULT": 2, "ACCUSE": 1, "REQUEST": 1}
 
 
 def test_search_finds_text_and_quotes_and_is_injection_safe(sqlite_store):

@@ -26,6 +26,7 @@ class Settings:
     near_dup_threshold: float = 0.85
     web_write_token: str | None = None
     web_max_body_bytes: int = 5_000_000
+    web_max_rows: int = 100_000  # rows in one web download (CSV/Parquet)
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":

@@ -6,7 +6,7 @@ project's own readers, runs the unchanged pipeline in each executor's Python wor
 spaCy model is loaded once per Python worker process and cached at module level — Spark
 reuses Python workers between tasks), and writes one Parquet dataset per table —
 ``articles/``, ``actors/``, ``quotes/``, ``events/``, ``dates/`` — with the columns and
-types of ``eventwire export --format parquet`` (``store.export.table_schema`` and the row
+types of ``eventwire export --format parquet`` (``store.table_files.table_schema`` and the row
 flatteners of ``store.rows``), so downstream code reads either the same way.
 
 Inputs (a path, a folder or a glob; several separated by commas):
@@ -428,11 +428,13 @@ def _linked(item: Item, links: dict[str, dedup.Link]
 def table_rows(rec: ArticleRecord, table: str, ingested_at: str, *,
                minhash: bytes | None = None, similarity: float | None = None
                ) -> list[dict[str, Any]]:
-    """Rows of export ``table`` for one record, keyed like ``store.export.table_schema``.
+    """Rows of export ``table`` for one record, keyed like ``store.table_files.table_schema``.
 
     The store's rows (``store.rows``), shaped as ``export`` reads them back: the article's
-    ``id`` as ``article_id``, and the article's ``published`` as a date on every row.
+    ``id`` as ``article_id``, the article's ``published`` as a date on every row, and on
+    event rows ``flagged`` (``store.reads.row_is_flagged``).
     """
+    from ..store.reads import row_is_flagged
     from ..store.rows import article_row, fact_rows
 
     if table == "articles":
@@ -443,11 +445,13 @@ def table_rows(rec: ArticleRecord, table: str, ingested_at: str, *,
         rows = fact_rows(rec)[table]
     for row in rows:
         row["published"] = rec.published
+        if table == "events":
+            row["flagged"] = row_is_flagged(row)
     return rows
 
 
 def _write_table(spark, records, table: str, out: str, ingested_at: str) -> None:
-    from ..store.export import table_schema
+    from ..store.table_files import table_schema
 
     schema = table_schema(table)
     names = schema.names

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from sqlalchemy import (Connection, Engine, and_, create_engine, delete, event, exists, func,
-                        or_, select, text)
+                        select, text)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -55,7 +55,9 @@ from ..dedup import LinkedRecord
 from ..records import ArticleRecord, Outcome
 from ..settings import Settings
 from . import fts
+from . import reads
 from .migrations import SchemaError, migrate
+from .reads import Filters
 from .rows import FACT_TABLES, article_row, fact_rows
 from .schema import SCHEMA_VERSION, actors, articles, dates, events, quotes
 
@@ -444,86 +446,19 @@ class Store:
                                .where(articles.c.id == article_id)).scalar()
         return ArticleRecord.from_dict(json.loads(raw)) if raw is not None else None
 
-    def article_conditions(self, outcome: str | None = None, country: str | None = None,
-                           since: dt.date | str | None = None, until: dt.date | str | None = None,
-                           plover: str | None = None) -> list:
-        """WHERE clauses on ``articles`` for the shared filters.
-
-        ``country`` / ``plover`` keep articles with at least one event that matches both
-        (country as source or target); ``since``/``until`` compare the published date.
-        """
-        conds: list = []
-        if outcome:
-            conds.append(articles.c.outcome == outcome)
-        if since:
-            conds.append(articles.c.published >= _iso(since))
-        if until:
-            conds.append(articles.c.published <= _iso(until))
-        ev = self.event_conditions(country=country, plover=plover)
-        if ev:
-            conds.append(exists().where(events.c.article_id == articles.c.id, *ev))
-        return conds
-
-    @staticmethod
-    def event_conditions(country: str | None = None, plover: str | None = None) -> list:
-        conds: list = []
-        if country:
-            c = country.upper()
-            conds.append(or_(events.c.source_country == c, events.c.target_country == c))
-        if plover:
-            conds.append(events.c.plover == plover.upper())
-        return conds
-
-    @staticmethod
-    def article_order() -> list:
-        """Deterministic order for listings and exports: published (undated first), id."""
-        return [articles.c.published.asc().nulls_first(), articles.c.id.asc()]
-
-    def records(self, outcome: str | None = None, country: str | None = None,
-                since: dt.date | str | None = None, until: dt.date | str | None = None,
-                plover: str | None = None, limit: int | None = None, offset: int = 0
-                ) -> Iterator[ArticleRecord]:
-        """Stream stored records matching the filters (see ``article_conditions``)."""
-        q = (select(articles.c.record_json)
-             .where(*self.article_conditions(outcome, country, since, until, plover))
-             .order_by(*self.article_order()).offset(offset))
-        if limit is not None:
-            q = q.limit(limit)
-        with self.engine.connect() as conn:
-            for row in conn.execution_options(yield_per=500).execute(q):
-                yield ArticleRecord.from_dict(json.loads(row[0]))
+    def records(self, filters: Filters | None = None, *, limit: int | None = None,
+                offset: int = 0) -> Iterator[ArticleRecord]:
+        """Stream stored records matching ``filters`` (``reads.records``)."""
+        return reads.records(self, filters, limit=limit, offset=offset)
 
     def search(self, query: str, limit: int = 20, offset: int = 0) -> list[tuple[str, str]]:
         """Full-text search over article texts and quotes: ``(article_id, snippet)``."""
         with self.engine.connect() as conn:
             return fts.search(conn, self.dialect, query, limit, offset)
 
-    def stats(self) -> dict[str, Any]:
-        """Counts for ``eventwire stats`` and the web overview.
-
-        ``countries`` counts events by their source country (who acts);
-        ``actor_countries`` counts actors by country. Both skip unknown (null) countries.
-        """
-        def grouped(conn: Connection, col, *where) -> dict[str, int]:
-            q = (select(col, func.count()).where(col.is_not(None), *where).group_by(col)
-                 .order_by(func.count().desc(), col))
-            return {k: int(n) for k, n in conn.execute(q)}
-
-        with self.engine.connect() as conn:
-            n_articles = conn.execute(select(func.count()).select_from(articles)).scalar()
-            outcomes = {"ok": 0, "rejected": 0, "failed": 0}
-            outcomes.update(grouped(conn, articles.c.outcome))
-            near = conn.execute(select(func.count()).select_from(articles)
-                                .where(articles.c.duplicate_of.is_not(None))).scalar()
-            return {
-                "articles": int(n_articles or 0),
-                "outcomes": outcomes,
-                "near_duplicates": int(near or 0),
-                "countries": grouped(conn, events.c.source_country),
-                "actor_countries": grouped(conn, actors.c.country),
-                "event_types": grouped(conn, events.c.plover),
-                "quote_kinds": grouped(conn, quotes.c.kind),
-            }
+    def stats(self, filters: Filters | None = None) -> dict[str, Any]:
+        """Counts for ``eventwire stats`` (``reads.stats``)."""
+        return reads.stats(self, filters)
 
     def integrity_check(self) -> list[str]:
         """Problems found in the store; an empty list means it is consistent."""
