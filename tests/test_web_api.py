@@ -336,10 +336,17 @@ def test_read_only_server_refuses_writes(readonly):
     assert resp.status_code == 403 and "read-only" in resp.text
 
 
-def test_submit_form_with_wrong_token_is_403(client):
-    resp = client.post("/submit", data={"text": "Some words here.", "token": "nope"})
-    assert_error(resp, 403)
-    assert_error(client.post("/submit", data={"text": "   "}), 422)
+def test_submit_form_needs_the_token(client):
+    resp = client.post("/submit", data={"text": "Some words here."})
+    assert_error(resp, 401, "unauthorized")
+    assert resp.headers["www-authenticate"] == "Bearer"
+    assert_error(client.post("/submit", data={"text": "Some words here.", "token": "nope"}),
+                 403, "forbidden")
+    assert_error(client.post("/submit", data={"text": "Some words here."},
+                             headers={"authorization": "Bearer nope"}), 403, "forbidden")
+    assert_error(client.post("/submit", data={"text": "   ", "token": TOKEN}), 422)
+    form = client.get("/submit").text
+    assert "write token" in form and 'name="token"' in form
 
 
 @pytest.mark.model
@@ -356,13 +363,18 @@ def test_write_with_token_stores_the_extracted_record(client):
 
 
 @pytest.mark.model
-def test_submit_form_previews_on_a_read_only_server(readonly):
+def test_submit_form_stores_and_shows_the_record(client):
     text = "Japan pledged on Tuesday to send aid to Tonga after the eruption, officials said."
-    resp = readonly.post("/submit", data={"text": text, "published": "2022-01-18"},
-                         files={"file": ("", b"")})
-    assert resp.status_code == 200
-    assert "not stored: this server is read-only" in resp.text and "Tonga" in resp.text
-    assert readonly.get("/api/articles", params={"q": "Tonga"}).json()["total"] == 0
+    resp = client.post("/submit", data={"text": text, "published": "2022-01-18",
+                                        "token": TOKEN}, files={"file": ("", b"")})
+    assert resp.status_code == 200, resp.text
+    assert "stored" in resp.text and "Tonga" in resp.text
+    assert client.get("/api/articles", params={"q": "Tonga"}).json()["total"] == 1
+
+
+def test_read_only_submit_form_says_so(readonly):
+    form = readonly.get("/submit").text
+    assert "read-only" in form and 'name="text"' not in form
 
 
 def test_body_limit_is_413(small_db):

@@ -8,9 +8,12 @@ negated or hypothetical events stay out of event tables and counts unless
 through the export's writer (``store.table_files``), at most ``settings.web_max_rows``
 rows, stated in ``X-Eventwire-Row-Cap`` / ``X-Eventwire-Truncated``.
 
-The server is read-only unless ``settings.web_write_token`` is set; then ``POST /api/articles``
-and the ``/submit`` form store records for a caller presenting that token (compared with
-``hmac.compare_digest``), through the pipeline's link step. Errors share one body shape ``{"error": {"code",
+The server is read-only unless ``settings.web_write_token`` is set; then ``POST
+/api/articles`` and ``POST /submit`` — the requests that run the pipeline — are served to a
+caller presenting that token (compared with ``hmac.compare_digest``; 401 without one, 403
+for a wrong one or on a read-only server). Their extraction runs in worker processes
+(``runners.article_workers``), where the article time limit holds, and the record goes
+through the link step into the store. Errors share one body shape ``{"error": {"code",
 "message"}}`` (rendered as an HTML page for browsers on HTML routes), request bodies are
 capped at ``settings.web_max_body_bytes`` (Content-Length and the streamed byte count),
 templates auto-escape, and every response carries a ``default-src 'self'``
@@ -44,7 +47,8 @@ from starlette.exceptions import HTTPException
 # from ``dedup`` so that the server process stays free of the NLP stages: extraction runs
 # in worker processes.
 from ..dedup import link_near_duplicates
-from ..records import ArticleRecord
+from ..records import ArticleRecord, RawArticle
+from ..runners.article_workers import ArticleWorkers
 from ..settings import Settings
 from ..store import open_store, reads
 from ..store.reads import Filters
@@ -293,17 +297,22 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 # ---------------------------------------------------------------- the app
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *,
+               workers: ArticleWorkers | None = None) -> FastAPI:
     """Build the app over the store at ``settings.db`` (created empty when missing).
 
-    Raises ``StoreError`` when the store cannot be opened.
+    ``workers`` run the extractions of ``/submit`` and ``POST /api/articles`` (default:
+    ``ArticleWorkers(settings)``, started on the first one); the app shuts them down
+    when it stops. Raises ``StoreError`` when the store cannot be opened.
     """
     settings = settings or Settings.load()
     store = open_store(settings.db, settings, create=True)
+    workers = workers or ArticleWorkers(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
+        workers.close()
         store.close()
 
     app = FastAPI(title="eventwire", version="1", lifespan=lifespan,
@@ -312,6 +321,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "Every HTML page has a JSON twin under /api.")
     app.state.settings = settings
     app.state.store = store
+    app.state.workers = workers
     app.add_middleware(BodySizeLimit, max_bytes=settings.web_max_body_bytes)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -428,10 +438,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise ApiError(422, "a and b must both be ISO-3 country codes")
         return queries.dyad_series(store, ca, cb, filters)
 
-    # ---- submit
+    # ---- writes: extraction in a worker process, then the link step and the store
+    def extract_and_store(raw: RawArticle) -> ArticleRecord:
+        record = workers.extract(raw)
+        store.write(link_near_duplicates([record], store.near_duplicate_index()))
+        return store.get(record.id) or record
+
     @app.get("/submit", response_class=HTMLResponse, summary="Paste or upload an article (HTML)")
     def submit_form(request: Request):
-        return page(request, "submit.html", writable=settings.web_write_token is not None)
+        return page(request, "submit.html")
 
     @app.post("/submit", response_class=HTMLResponse, include_in_schema=False)
     def submit_page(request: Request, text: Annotated[str, Form()] = "",
@@ -440,43 +455,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     url: Annotated[str, Form(max_length=2000)] = "",
                     title: Annotated[str, Form(max_length=1000)] = "",
                     token: Annotated[str, Form(max_length=1000)] = ""):
+        _require_write_token(settings, token or _bearer(request))
         body = text
         if file is not None and file.filename:
             body = file.file.read().decode("utf-8", errors="replace")
         if not body.strip():
             raise ApiError(422, "paste some text or HTML, or choose a file")
-        presented = token or _bearer(request)
-        if presented:
-            _check_token(settings, presented)
-        record = _extract(body, _date("published", published), url or None, title or None,
-                          settings)
-        stored = False
-        if presented:
-            store.write(link_near_duplicates([record], store.near_duplicate_index()))
-            stored = True
-        note = ("stored" if stored else
-                "not stored: this server is read-only" if settings.web_write_token is None else
-                "not stored: give the write token to store it")
-        return page(request, "article.html", notice=note, stored=stored, **_article_context(record))
+        record = extract_and_store(_raw(body, _date("published", published), url or None,
+                                        title or None))
+        return page(request, "article.html", notice="stored", stored=True,
+                    **_article_context(record))
 
     @app.post("/api/articles", status_code=201, summary="Extract one article and store it",
               responses={**ERROR_RESPONSES, 401: {"model": ErrorBody}, 403: {"model": ErrorBody},
                          413: {"model": ErrorBody}})
     def create_article(request: Request, article: ArticleIn) -> JSONResponse:
-        presented = _bearer(request)
-        if settings.web_write_token is None:
-            raise ApiError(403, "this server is read-only: start it with --write-token to accept writes",
-                           code="read_only")
-        if not presented:
-            raise ApiError(401, "send the write token as 'Authorization: Bearer <token>'",
-                           headers={"WWW-Authenticate": "Bearer"})
-        _check_token(settings, presented)
+        _require_write_token(settings, _bearer(request))
         if (article.text is None) == (article.html is None):
             raise ApiError(422, "give exactly one of text or html")
         body = article.text if article.text is not None else article.html
-        record = _extract(body or "", article.published, article.url, article.title, settings,
-                          is_html=article.html is not None)
-        store.write(link_near_duplicates([record], store.near_duplicate_index()))
+        record = extract_and_store(_raw(body or "", article.published, article.url,
+                                        article.title, is_html=article.html is not None))
         return JSONResponse(record.to_dict(), status_code=201,
                             headers={"location": f"/api/articles/{record.id}"})
 
@@ -607,26 +606,27 @@ def _bearer(request: Request) -> str | None:
     return value.strip() or None if scheme.lower() == "bearer" else None
 
 
-def _check_token(settings: Settings, presented: str) -> None:
+def _require_write_token(settings: Settings, presented: str | None) -> None:
+    """Every request that runs the pipeline needs the write token: 403 on a read-only
+    server or for a wrong token, 401 when none is given."""
     expected = settings.web_write_token
     if expected is None:
-        raise ApiError(403, "this server is read-only: start it with --write-token to accept writes",
-                       code="read_only")
+        raise ApiError(403, "this server is read-only: start it with --write-token to accept "
+                            "articles", code="read_only")
+    if not presented:
+        raise ApiError(401, "send the write token as 'Authorization: Bearer <token>' (or in "
+                            "the form's token field)", headers={"WWW-Authenticate": "Bearer"})
     if not hmac.compare_digest(presented.encode(), expected.encode()):
         raise ApiError(403, "wrong write token")
 
 
-def _extract(body: str, published: dt.date | None, url: str | None, title: str | None,
-             settings: Settings, is_html: bool | None = None) -> ArticleRecord:
-    """``pipeline.extract`` for one submitted article, honouring an explicit text/HTML choice
-    (``extract`` guesses HTML from a leading ``<``, which a JSON client need not rely on)."""
-    from ..pipeline import process
-    from ..records import RawArticle
-
+def _raw(body: str, published: dt.date | None, url: str | None, title: str | None,
+         is_html: bool | None = None) -> RawArticle:
+    """A submitted article, honouring an explicit text/HTML choice (``extract`` guesses
+    HTML from a leading ``<``, which a JSON client need not rely on)."""
     html = is_html if is_html is not None else body.lstrip()[:1] == "<"
-    raw = RawArticle(source="web:submit", text=None if html else body, html=body if html else None,
-                     title=title, url=url, published=published)
-    return next(process([raw], settings))
+    return RawArticle(source="web:submit", text=None if html else body,
+                      html=body if html else None, title=title, url=url, published=published)
 
 
 def _download(store, settings: Settings, table: str, fmt: str, filters: Filters
