@@ -100,6 +100,8 @@ class Filters:
 
 
 def _date(label: str, value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
     if isinstance(value, dt.date):
         return value
     try:
@@ -406,25 +408,22 @@ def stats(store, f: Filters | None = None) -> dict[str, Any]:
              .order_by(func.count().desc(), key))
         return {k: int(n) for k, n in conn.execute(q)}
 
-    def counted(conn, table: str, *where) -> int:
-        rows = select_rows(table, f).order_by(None).subquery()
-        return int(conn.execute(select(func.count()).select_from(rows)
-                                .where(*[w(rows) for w in where])).scalar_one())
+    def counted(conn, table: str, filters: Filters, where=None) -> int:
+        rows = select_rows(table, filters).order_by(None).subquery()
+        q = select(func.count()).select_from(rows)
+        return int(conn.execute(q if where is None else q.where(where(rows))).scalar_one())
 
-    with_flagged = replace(f, include_flagged=True)
     with store.engine.connect() as conn:
         outcomes = {o: 0 for o in OUTCOMES}
         outcomes.update(grouped(conn, "articles", "outcome"))
-        all_events = select_rows("events", with_flagged).order_by(None).subquery()
-        n_flagged = conn.execute(select(func.count()).select_from(all_events)
-                                 .where(all_events.c.flagged)).scalar_one()
         return {
-            "articles": counted(conn, "articles"),
+            "articles": counted(conn, "articles", f),
             "outcomes": outcomes,
-            "near_duplicates": counted(conn, "articles",
+            "near_duplicates": counted(conn, "articles", f,
                                        lambda rows: rows.c.duplicate_of.is_not(None)),
-            "events": counted(conn, "events"),
-            "flagged_events": int(n_flagged),
+            "events": counted(conn, "events", f),
+            "flagged_events": counted(conn, "events", replace(f, include_flagged=True),
+                                      lambda rows: rows.c.flagged),
             "include_flagged": f.include_flagged,
             "countries": grouped(conn, "events", "source_country"),
             "actor_countries": grouped(conn, "actors", "country"),

@@ -327,6 +327,7 @@ def create_app(settings: Settings | None = None, *,
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = _templates(settings)
     _install_error_handlers(app, templates)
+
     def page(request: Request, name: str, status_code: int = 200, **context) -> HTMLResponse:
         return templates.TemplateResponse(request, name, context, status_code=status_code)
 
@@ -388,7 +389,7 @@ def create_app(settings: Settings | None = None, *,
         result = queries.list_events(store, filters, paging.page, paging.per_page)
         return _page_json(request, result, [_event_json(r) for r in result.items])
 
-    download_doc = (f"Streamed; at most settings.web_max_rows rows (EVENTWIRE_WEB_MAX_ROWS, "
+    download_doc = ("Streamed; at most settings.web_max_rows rows (EVENTWIRE_WEB_MAX_ROWS, "
                     f"now {settings.web_max_rows}): the X-Eventwire-Row-Cap header states the "
                     "cap and X-Eventwire-Truncated whether rows were left out.")
 
