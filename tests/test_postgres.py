@@ -222,7 +222,9 @@ print(json.dumps({"stored": result.stored, "unchanged": result.unchanged,
 
 @pytest.mark.parametrize("orders", [("forward", "forward"), ("forward", "reverse")])
 def test_two_processes_writing_the_same_records(pg_url, store_settings, orders):
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).parent))
+    # the child imports this tree's eventwire (not whichever one the venv installed)
+    here = Path(__file__).resolve().parent
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(here), str(here.parent / "src")]))
     procs = [subprocess.Popen([sys.executable, "-c", _WRITER, pg_url, order], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for order in orders]

@@ -408,7 +408,9 @@ store.write(slow())
 def test_killed_ingest_leaves_a_consistent_store(tmp_path, store_settings, sig):
     db = tmp_path / "killed.db"
     open_store(str(db), store_settings).close()
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).parent))
+    # the child imports this tree's eventwire (not whichever one the venv installed)
+    here = Path(__file__).resolve().parent
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(here), str(here.parent / "src")]))
     child = subprocess.Popen([sys.executable, "-c", _KILL_CHILD, str(db)], env=env)
     try:
         deadline = time.monotonic() + 60
