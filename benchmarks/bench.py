@@ -10,7 +10,8 @@ or burdens the next, and peak RSS is per mode):
 4. ``process-1t``     the same with BLAS/OpenMP/torch held to one thread, as each pool
                       worker runs (tells the pool's gain from the threading effect);
 5. ``workers2``       ``eventwire.runners.run_records`` with ``workers=2``;
-6. ``ingest``         ``store.write(run_records(...))`` into a temporary SQLite store
+6. ``ingest``         ``store.write(link_near_duplicates(run_records(...), …))`` (as
+                      ``eventwire ingest``) into a temporary SQLite store
                       (``--ingest-workers``, default 2).
 
 Corpus: PolNeAR dev texts (``<shared_dir>/data/polnear/dev/text``) and/or the bundled
@@ -224,6 +225,7 @@ def measure(mode: str, raws: list[RawArticle], settings: Settings, rss_every: in
             for _ in clock.through(count(run_records(raws, settings.with_(workers=2)))):
                 pass
     elif mode == "ingest":
+        from eventwire.pipeline import link_near_duplicates
         from eventwire.runners import run_records
         from eventwire.store import open_store
 
@@ -231,7 +233,8 @@ def measure(mode: str, raws: list[RawArticle], settings: Settings, rss_every: in
         store = open_store(f"sqlite:///{tmp}/bench.db", settings)
 
         def run() -> None:
-            result = store.write(clock.through(count(run_records(raws, settings))))
+            records = clock.through(count(run_records(raws, settings)))
+            result = store.write(link_near_duplicates(records, store.near_duplicate_index()))
             extra["store"] = result.describe()
             store.close()
     else:

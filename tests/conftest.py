@@ -78,6 +78,13 @@ def make_rejected(n: int = 0, reason: str = "not English") -> ArticleRecord:
                          outcome=Outcome("rejected", reason), language=None)
 
 
+def ingest(store, records):
+    """Write records as ``eventwire ingest`` does: through the link step into the store."""
+    from eventwire import dedup
+
+    return store.write(dedup.link_near_duplicates(records, store.near_duplicate_index()))
+
+
 @pytest.fixture
 def record_factory():
     return make_record
@@ -192,3 +199,23 @@ def signatures_at_threshold(base, count: int, seed: int, threshold: float = 0.85
         other = dedup.MinHash(seed=dedup.SEED, hashvalues=changed, scheme=dedup.SCHEME)
         assert float(other.jaccard(base)) >= threshold
         yield other
+
+
+NATO_WORDS = ("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike "
+         "november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee "
+         "zulu").split()
+
+
+def earliest_or_most_similar() -> tuple[str, str, str]:
+    """Texts ``(a, c, b)``: ``a`` and ``c`` are not near-copies (six words apart), ``b``
+    is a near-copy of both (four of ``c``'s six edits), more similar to ``c`` — so "the
+    earliest canonical" and "the most similar" link ``b`` differently. Estimated Jaccard
+    (seed 3): a~c 0.81, b~a 0.88, b~c 0.93."""
+    rng = random.Random(3)
+    words = [rng.choice(NATO_WORDS) + str(rng.randrange(50)) for _ in range(300)]
+    edits = [25, 75, 125, 175, 225, 275]
+
+    def edited(positions):
+        return " ".join(f"c{i}" if i in positions else w for i, w in enumerate(words))
+
+    return " ".join(words), edited(edits), edited(edits[:4])

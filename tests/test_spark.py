@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import signatures_at_threshold
+from conftest import NATO_WORDS, earliest_or_most_similar, signatures_at_threshold
 
 pytestmark = [pytest.mark.spark,
               pytest.mark.skipif(importlib.util.find_spec("pyspark") is None
@@ -104,21 +104,23 @@ def store_export(inputs, tmp_path_factory):
     import pyarrow as pa
 
     from eventwire.ingest import read_paths
-    from eventwire.pipeline import process
+    from eventwire.pipeline import link_near_duplicates, process
     from eventwire.runners.spark import TABLES
     from eventwire.settings import Settings
     from eventwire.store import open_store
-    from eventwire.store.export import iter_table, table_schema
+    from eventwire.store.reads import Filters, iter_rows
+    from eventwire.store.table_files import table_schema
 
     settings = Settings()
-    records = list(process(read_paths([str(inputs)], settings), settings))
+    records = process(read_paths([str(inputs)], settings), settings)
     db = tmp_path_factory.mktemp("spark-store") / "store.db"
     with open_store(f"sqlite:///{db}", settings) as store:
-        result = store.write(records)
+        result = store.write(link_near_duplicates(records, store.near_duplicate_index()))
         assert result.near_duplicates == 1
         tables = {}
-        for name in TABLES:
-            rows = [r for chunk in iter_table(store, name) for r in chunk]
+        for name in TABLES:  # Spark writes every event, flagged ones marked
+            rows = [r for chunk in iter_rows(store, name, Filters(include_flagged=True))
+                    for r in chunk]
             tables[name] = _rows(pa.Table.from_pylist(rows, schema=table_schema(name)))
     return tables
 
@@ -129,7 +131,7 @@ def test_parquet_tables_equal_the_store_export(spark, inputs, store_export, tmp_
 
     from eventwire.runners.spark import TABLES, run_spark
     from eventwire.settings import Settings
-    from eventwire.store.export import table_schema
+    from eventwire.store.table_files import table_schema
 
     out = tmp_path / "out"
     summary = run_spark(str(inputs), out, Settings(), partitions=2)
@@ -187,7 +189,7 @@ def test_spark_schema_follows_the_export_schema():
     from pyspark.sql import types as T
 
     from eventwire.runners.spark import spark_schema
-    from eventwire.store.export import table_schema
+    from eventwire.store.table_files import table_schema
 
     for table in ("articles", "events"):
         pa_schema = table_schema(table)
@@ -210,17 +212,14 @@ def test_inputs_keep_the_order_ingest_reads_them(tmp_path):
         str(tmp_path / "c.html"), str(tmp_path / "b.jsonl")]
 
 
-# -- near-copy decision and banding, no Spark ----------------------------------------------
 
-_NATO = ("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike "
-         "november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee "
-         "zulu").split()
 
+# -- near-copy decision: the store's policy on the same inputs ------------------------------
 
 def _chain_texts() -> tuple[str, str, str]:
     """A≈B (3 words edited) and B≈C (3 other words edited), A≉C (six edits apart)."""
     rng = random.Random(5)
-    words = [rng.choice(_NATO) + str(rng.randrange(50)) for _ in range(300)]
+    words = [rng.choice(NATO_WORDS) + str(rng.randrange(50)) for _ in range(300)]
 
     def edit(ws, positions, tag):
         ws = list(ws)
@@ -233,63 +232,78 @@ def _chain_texts() -> tuple[str, str, str]:
     return " ".join(words), " ".join(b), " ".join(c)
 
 
-def _all_verified_pairs(items, threshold):
-    """What ``_verified_pairs`` collects, by brute force over ``(order, id, text)``."""
-    from eventwire import dedup
-
-    sigs = [(o, i, dedup.to_bytes(dedup.signature(t))) for o, i, t in items]
-    pairs = []
-    for x in range(len(sigs)):
-        for y in range(x + 1, len(sigs)):
-            (o1, i1, b1), (o2, i2, b2) = sigs[x], sigs[y]
-            sim = float(dedup.from_bytes(b2).jaccard(dedup.from_bytes(b1)))
-            if sim >= threshold:
-                pairs.append((o1, i1, o2, i2, sim))
-    return pairs
-
-
-def test_chain_links_like_the_store(sqlite_store):
-    from sqlalchemy import select
-
-    from eventwire import dedup
-    from eventwire.records import ArticleRecord
-    from eventwire.runners.spark import link_near_copies
-    from eventwire.store.schema import articles
+def _linking_inputs() -> list:
+    """Records in input order that exercise the policy, named by their source: a chain
+    (a≈b≈c, a≉c), a near-copy of two canonical articles closer to the later one (e_b of
+    e_a, e_c), a story republished more times than a band bucket's head (w0 … w44), the
+    same article again, unrelated stories, a rejected article and one linked upstream.
+    Ids run against input order."""
+    from eventwire.records import ArticleRecord, Outcome
 
     a, b, c = _chain_texts()
-    sig = {k: dedup.signature(t) for k, t in zip("abc", (a, b, c))}
-    threshold = sqlite_store.settings.near_dup_threshold
-    assert sig["a"].jaccard(sig["b"]) >= threshold and sig["b"].jaccard(sig["c"]) >= threshold
-    assert sig["a"].jaccard(sig["c"]) < threshold
-    # Ids against input order, so a rule by id would decide otherwise.
-    ids = {"a": "id-3", "b": "id-2", "c": "id-1"}
-    records = [ArticleRecord(id=ids[k], source=f"{k}.txt", text=t)
-               for k, t in zip("abc", (a, b, c))]
-    result = sqlite_store.write(records)
-    assert result.near_duplicates == 1 and result.stored == 2
-    with sqlite_store.engine.connect() as conn:
-        stored = {row.id: (row.duplicate_of, row.similarity) for row in conn.execute(
-            select(articles.c.id, articles.c.duplicate_of, articles.c.similarity))}
-    assert stored[ids["a"]] == (None, None) and stored[ids["c"]] == (None, None)
-    assert stored[ids["b"]][0] == ids["a"]
-
-    links = link_near_copies(_all_verified_pairs(
-        [(n, ids[k], t) for n, (k, t) in enumerate(zip("abc", (a, b, c)))], threshold),
-        threshold)
-    assert links == {i: stored[i] for i, (dup, _) in stored.items() if dup is not None}
+    e_a, e_c, e_b = earliest_or_most_similar()
+    rng = random.Random(9)
+    wire = [rng.choice(NATO_WORDS) for _ in range(400)]
+    copies = [(f"w{n}", " ".join(wire[:i] + [f"edit{n}"] + wire[i + 1:]))
+              for n, i in enumerate(rng.sample(range(400), 45))]
+    named = [("a", a), ("e_a", e_a), ("b", b), *copies[:20], ("e_c", e_c), ("c", c),
+             ("e_b", e_b), *copies[20:],
+             *((f"other{k}", " ".join(rng.choice(NATO_WORDS) for _ in range(200)))
+               for k in range(5))]
+    records = [ArticleRecord(id=f"id-{len(named) - n:03d}", source=name, text=text)
+               for n, (name, text) in enumerate(named)]
+    return records + [records[0].with_(source="a again"),
+                      ArticleRecord(id="id-bad", source="bad", text="",
+                                    outcome=Outcome("rejected", "empty")),
+                      ArticleRecord(id="id-up", source="up", text=a, duplicate_of="id-x")]
 
 
-def test_link_goes_to_the_best_earlier_canonical_and_ties_to_the_earlier():
+def test_store_and_spark_link_the_same_inputs_the_same_way(spark, tmp_path):
+    from eventwire import dedup
+    from eventwire.runners.spark import _verified_pairs, link_near_copies
+    from eventwire.settings import Settings
+    from eventwire.store import open_store
+    from eventwire.store.reads import iter_rows
+
+    settings = Settings.load(env={})
+    records = _linking_inputs()
+    with open_store(f"sqlite:///{tmp_path / 'links.db'}", settings) as store:
+        store.batch_articles = 7  # links cross commits
+        store.write(dedup.link_near_duplicates(records, store.near_duplicate_index()))
+        stored = {r["article_id"]: (r["duplicate_of"], r["similarity"])
+                  for chunk in iter_rows(store, "articles") for r in chunk}
+    in_store = {i: link for i, link in stored.items() if link[1] is not None}
+
+    items = []  # what the executors hand over: one item per id, in input order
+    for n, rec in enumerate(records):
+        if all(rec.id != it[0].id for it in items):
+            mh = dedup.signature(rec.text) if rec.ok else None
+            items.append((rec, (0, "", n), dedup.to_bytes(mh) if mh is not None else None))
+    links = link_near_copies(
+        _verified_pairs(spark.sparkContext.parallelize(items, 4), settings.near_dup_threshold),
+        settings.near_dup_threshold)
+
+    assert {i: (link.canonical, link.similarity) for i, link in links.items()} == in_store
+    # what the policy decided, spelled out
+    ids = {rec.source: rec.id for rec in records}
+    canonical = {ids[k]: v[0] for k, v in ((k, in_store.get(ids[k])) for k in ids) if v}
+    assert canonical[ids["b"]] == ids["a"] and ids["c"] not in canonical
+    assert canonical[ids["e_b"]] == ids["e_a"]           # the earliest, not the closest
+    assert {canonical[ids[f"w{n}"]] for n in range(1, 45)} == {ids["w0"]}
+    assert len(in_store) == 1 + 1 + 44
+    assert stored["id-up"] == ("id-x", None)
+
+
+def test_link_near_copies_is_the_store_policy_on_pairs():
+    from eventwire.dedup import Link
     from eventwire.runners.spark import link_near_copies
 
-    pairs = [(1, "x", 4, "z", 0.9), (2, "y", 4, "z", 0.95),    # best match wins
-             (1, "x", 3, "w", 0.9), (2, "y", 3, "w", 0.9),     # tie: the earlier
+    pairs = [(1, "x", 4, "z", 0.9), (2, "y", 4, "z", 0.95),    # the earliest wins
              (5, "v", 6, "u", 0.86), (6, "u", 7, "t", 0.99),   # t's match u is linked
              (2, "y", 8, "s", 0.5)]                            # below the threshold
-    assert link_near_copies(pairs, 0.85) == {"z": ("y", 0.95), "w": ("x", 0.9),
-                                             "u": ("v", 0.86)}
+    assert link_near_copies(pairs, 0.85) == {"z": Link("x", 0.9), "u": Link("v", 0.86)}
     # Orientation comes from the orders, not the position in the tuple.
-    assert link_near_copies([(4, "z", 1, "x", 0.9)], 0.85) == {"z": ("x", 0.9)}
+    assert link_near_copies([(4, "z", 1, "x", 0.9)], 0.85) == {"z": Link("x", 0.9)}
 
 
 def test_bands_find_every_pair_at_the_threshold():

@@ -14,10 +14,12 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
-from conftest import check_v1_store_migrates, check_v2_store_migrates, make_record, make_rejected
-from eventwire.records import Actor, Outcome, Quote
+from conftest import (check_v1_store_migrates, check_v2_store_migrates,
+                      earliest_or_most_similar, ingest, make_record, make_rejected)
+from eventwire.records import Actor, ArticleRecord, Outcome, Quote
 from eventwire.store import StoreError, open_store
 from eventwire.store import migrations, sqlstore
+from eventwire.store.reads import Filters
 from eventwire.store.schema import SCHEMA_VERSION, actors, articles, dates, events, quotes
 
 TABLES = (articles, actors, quotes, events, dates)
@@ -195,8 +197,8 @@ def test_near_copy_is_linked_not_stored_twice(sqlite_store):
     orig = make_record(2)
     copy = make_record(2, text="GENEVA (Wire) - " + orig.text + " Editing by the desk.")
     assert copy.id != orig.id
-    first = sqlite_store.write([orig])
-    result = sqlite_store.write([copy, make_record(3)])
+    first = ingest(sqlite_store, [orig])
+    result = ingest(sqlite_store, [copy, make_record(3)])
     assert (first.stored, result.stored, result.near_duplicates) == (1, 1, 1)
     got = sqlite_store.get(copy.id)
     assert got.duplicate_of == orig.id and got.events == () and got.actors == ()
@@ -208,12 +210,22 @@ def test_near_copy_is_linked_not_stored_twice(sqlite_store):
     assert sqlite_store.integrity_check() == []
 
 
+def test_write_without_the_link_step_stores_records_as_given(sqlite_store):
+    orig = make_record(2)
+    copy = make_record(2, text="GENEVA (Wire) - " + orig.text)
+    assert sqlite_store.write([orig, copy]).stored == 2  # the store decides no links
+    later = make_record(2, text=orig.text + " Updated.")
+    # ... but what it stored joins the index the link step uses
+    result = ingest(sqlite_store, [later])
+    assert result.near_duplicates == 1 and sqlite_store.get(later.id).duplicate_of == orig.id
+
+
 def test_near_copies_in_one_batch_link_to_the_story_seen_first(tmp_path, store_settings):
     orig = make_record(2)
     copy = make_record(2, text="GENEVA (Wire) - " + orig.text)
     for name, (first, later) in (("a", (orig, copy)), ("b", (copy, orig))):
         with open_store(str(tmp_path / f"{name}.db"), store_settings) as store:
-            assert store.write([first, later]).near_duplicates == 1
+            assert ingest(store, [first, later]).near_duplicates == 1
             assert store.get(later.id).duplicate_of == first.id
             assert store.get(first.id) == first
 
@@ -222,16 +234,41 @@ def test_near_copy_is_linked_across_store_instances(tmp_path, store_settings):
     url = f"sqlite:///{tmp_path / 'x.db'}"
     orig = make_record(4)
     with open_store(url, store_settings) as first:
-        first.write([orig])
+        ingest(first, [orig])
     copy = make_record(4, text=orig.text + " This story was updated.")
     with open_store(url, store_settings) as second:
-        result = second.write([copy])
+        result = ingest(second, [copy])
         assert result.near_duplicates == 1
         assert second.get(copy.id).duplicate_of == orig.id
 
 
+def test_link_goes_to_the_earliest_canonical_not_the_most_similar(tmp_path, store_settings):
+    """b is a near-copy of a and of c (closer to c); a≉c. b links to whichever became
+    canonical first: a stored before the run, else the earlier in input order; ids run
+    against input order, so a rule by id would decide otherwise."""
+    a, c, b = earliest_or_most_similar()
+    rec = {k: ArticleRecord(id=i, source=f"{k}.txt", text=t)
+           for k, i, t in (("a", "id-9", a), ("c", "id-5", c), ("b", "id-1", b))}
+    url = str(tmp_path / "order.db")
+    with open_store(url, store_settings) as store:
+        store.batch_articles = 1  # every article its own commit: batches do not matter
+        result = ingest(store, [rec["a"], rec["c"], rec["b"]])
+        assert (result.stored, result.near_duplicates) == (2, 1)
+        assert store.get("id-1").duplicate_of == "id-9"
+    url = str(tmp_path / "stored-first.db")
+    with open_store(url, store_settings) as store:
+        ingest(store, [rec["a"]])
+    with open_store(url, store_settings) as store:  # the index comes from the stored rows
+        ingest(store, [rec["c"], rec["b"]])
+        assert store.get("id-1").duplicate_of == "id-9"
+    url = str(tmp_path / "c-first.db")
+    with open_store(url, store_settings) as store:
+        ingest(store, [rec["c"], rec["a"], rec["b"]])
+        assert store.get("id-1").duplicate_of == "id-5"
+
+
 def test_distinct_articles_are_not_linked(sqlite_store):
-    result = sqlite_store.write([make_record(i) for i in range(12)])
+    result = ingest(sqlite_store, [make_record(i) for i in range(12)])
     assert (result.stored, result.near_duplicates) == (12, 0)
 
 
@@ -240,9 +277,18 @@ def test_threshold_comes_from_settings(tmp_path, store_settings):
     edited = make_record(5, filler_words=30, text=orig.text + " An extra closing clause here.")
     strict = store_settings.with_(near_dup_threshold=0.99)
     with open_store(str(tmp_path / "strict.db"), strict) as s:
-        assert s.write([orig, edited]).near_duplicates == 0
+        assert ingest(s, [orig, edited]).near_duplicates == 0
     with open_store(str(tmp_path / "loose.db"), store_settings.with_(near_dup_threshold=0.5)) as s:
-        assert s.write([orig, edited]).near_duplicates == 1
+        assert ingest(s, [orig, edited]).near_duplicates == 1
+
+
+def test_a_canonical_article_that_cannot_be_stored_leaves_the_index(sqlite_store, monkeypatch):
+    orig = make_record(2)
+    bad = orig.with_(actors=orig.actors + (Actor("a1", "Again", "person"),))  # twin actor id
+    assert ingest(sqlite_store, [bad]).failed == 1
+    assert bad.id not in sqlite_store.near_duplicate_index()
+    copy = make_record(2, text="GENEVA (Wire) - " + orig.text)
+    assert ingest(sqlite_store, [copy]).stored == 1  # not linked to the failed article
 
 
 def test_rejected_outcome_is_stored_then_replaced_by_ok(sqlite_store):
@@ -319,10 +365,10 @@ def test_database_error_raises_after_committing_earlier_batches(tmp_path, store_
     recs = [make_record(i) for i in range(5)]
     real = store._store_one
 
-    def locked(conn, rec, added):
-        if rec.id == recs[3].id:
+    def locked(conn, item, added):
+        if item.record.id == recs[3].id:
             raise OperationalError("INSERT …", {}, Exception("database is locked"))
-        return real(conn, rec, added)
+        return real(conn, item, added)
 
     monkeypatch.setattr(store, "_store_one", locked)
     with pytest.raises(StoreError, match="database is locked — earlier batches were committed"):
@@ -366,7 +412,9 @@ store.write(slow())
 def test_killed_ingest_leaves_a_consistent_store(tmp_path, store_settings, sig):
     db = tmp_path / "killed.db"
     open_store(str(db), store_settings).close()
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).parent))
+    # the child imports this tree's eventwire (not whichever one the venv installed)
+    here = Path(__file__).resolve().parent
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(here), str(here.parent / "src")]))
     child = subprocess.Popen([sys.executable, "-c", _KILL_CHILD, str(db)], env=env)
     try:
         deadline = time.monotonic() + 60
@@ -391,18 +439,25 @@ def test_killed_ingest_leaves_a_consistent_store(tmp_path, store_settings, sig):
 def test_records_filters_and_paging(sqlite_store):
     recs = [make_record(i) for i in range(8)] + [make_rejected(0)]
     sqlite_store.write(recs)
+
+    def ids(**filters):
+        return {r.id for r in sqlite_store.records(Filters.parse(filters))}
+
     assert len(list(sqlite_store.records())) == 9
-    assert len(list(sqlite_store.records(outcome="rejected"))) == 1
-    tur = list(sqlite_store.records(country="tur"))  # dyad 0: TUR → GRC
-    assert {r.id for r in tur} == {recs[0].id, recs[4].id}
-    assert {r.id for r in sqlite_store.records(country="GRC")} == {recs[0].id, recs[4].id}
-    assert {r.id for r in sqlite_store.records(plover="accuse")} == {recs[1].id, recs[4].id,
-                                                                     recs[7].id}
-    assert {r.id for r in sqlite_store.records(country="TUR", plover="ACCUSE")} == {recs[4].id}
-    window = list(sqlite_store.records(since=dt.date(2021, 2, 3), until="2021-02-05"))
+    assert len(ids(outcome="rejected")) == 1
+    assert ids(country="tur") == {recs[0].id, recs[4].id}  # dyad 0: TUR → GRC
+    assert ids(country="GRC") == {recs[0].id, recs[4].id}
+    # ACCUSE: records 1, 4, 7; 1 and 7 are hypothetical, so only counted when asked
+    assert ids(plover="accuse") == {recs[4].id}
+    assert ids(plover="accuse", include_flagged=True) == {recs[1].id, recs[4].id, recs[7].id}
+    assert ids(country="TUR", plover="ACCUSE") == {recs[4].id}
+    window = list(sqlite_store.records(Filters.parse(since=dt.date(2021, 2, 3),
+                                                     until="2021-02-05")))
     assert [r.published.day for r in window] == [3, 4, 5]
     ordered = [r.id for r in sqlite_store.records()]
     assert [r.id for r in sqlite_store.records(limit=3, offset=2)] == ordered[2:5]
+    # whole records: a record keeps its hypothetical event
+    assert sqlite_store.get(recs[1].id).events[0].modality.hypothetical
 
 
 def test_stats(sqlite_store):
@@ -411,10 +466,16 @@ def test_stats(sqlite_store):
     assert s["articles"] == 5
     assert s["outcomes"] == {"ok": 4, "rejected": 1, "failed": 0}
     assert s["near_duplicates"] == 0
-    assert s["countries"] == {"FRA": 1, "IND": 1, "TUR": 1, "USA": 1}
+    # records 1 and 3 have hypothetical events: out of the event counts by default
+    assert (s["events"], s["flagged_events"], s["include_flagged"]) == (2, 2, False)
+    assert s["countries"] == {"FRA": 1, "TUR": 1}
     assert s["actor_countries"]["TUR"] == 2
-    assert s["event_types"] == {"CONSULT": 2, "ACCUSE": 1, "REQUEST": 1}
+    assert s["event_types"] == {"CONSULT": 1, "REQUEST": 1}
     assert s["quote_kinds"] == {"direct": 4}
+    every = sqlite_store.stats(Filters(include_flagged=True))
+    assert (every["events"], every["flagged_events"], every["include_flagged"]) == (4, 2, True)
+    assert every["countries"] == {"FRA": 1, "IND": 1, "TUR": 1, "USA": 1}
+    assert every["event_types"] == {"CONSULT": 2, "ACCUSE": 1, "REQUEST": 1}
 
 
 def test_search_finds_text_and_quotes_and_is_injection_safe(sqlite_store):
@@ -422,7 +483,7 @@ def test_search_finds_text_and_quotes_and_is_injection_safe(sqlite_store):
     quoted = make_record(1)
     quoted = quoted.with_(quotes=(Quote("indirect", "zeppelins are welcome", (0, 6)),))
     sqlite_store.write([rec, quoted])
-    sqlite_store.write([make_record(0, text="GENEVA - " + rec.text)])
+    ingest(sqlite_store, [make_record(0, text="GENEVA - " + rec.text)])
     hits = sqlite_store.search("Ankara")
     assert [h[0] for h in hits] == [rec.id]  # the near-copy is not a second hit
     assert "[Ankara]" in hits[0][1]

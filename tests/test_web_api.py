@@ -20,7 +20,7 @@ from conftest import make_record, make_rejected
 from eventwire.records import Actor, ArticleRecord, Cue, Quote, Speaker, content_id
 from eventwire.settings import Settings
 from eventwire.store import StoreError, open_store
-from eventwire.store.export import table_schema
+from eventwire.store.table_files import table_schema
 from eventwire.web import create_app
 from eventwire.web.charts import bar_chart_svg, continuous_months
 from eventwire.web.highlight import MarkSpan, highlight
@@ -208,28 +208,57 @@ def test_article_filters_and_pagination(client):
 def test_full_text_search_with_filters(client):
     hits = client.get("/api/articles", params={"q": "forever"}).json()
     assert hits["total"] == 6 and all(i["snippet"] for i in hits["items"])
-    both = client.get("/api/articles", params={"q": "forever", "country": "USA"}).json()
+    # USA is a side only in records 1 and 5, whose events are hypothetical (flagged)
+    both = client.get("/api/articles", params={"q": "forever", "country": "USA",
+                                               "include_flagged": "true"}).json()
     assert {i["id"] for i in both["items"]} == {make_record(1).id, make_record(5).id}
+    assert client.get("/api/articles", params={"q": "forever", "country": "USA"}
+                      ).json()["total"] == 0
     assert client.get("/api/articles", params={"q": "zzzunfindable"}).json()["total"] == 0
     html = client.get("/articles", params={"q": "forever"}).text
     assert "presses" in html
 
 
 def test_event_filters_and_pagination(client):
+    # Records 1, 3 and 5 have hypothetical events: left out unless include_flagged.
     allev = client.get("/api/events").json()
-    assert allev["total"] == 6
-    consult = client.get("/api/events", params={"plover": "consult"}).json()
+    assert allev["total"] == 3 and not any(e["flagged"] for e in allev["items"])
+    flagged = {"include_flagged": "true"}
+    everything = client.get("/api/events", params=flagged).json()
+    assert everything["total"] == 6 and sum(e["flagged"] for e in everything["items"]) == 3
+    consult = client.get("/api/events", params={"plover": "consult", **flagged}).json()
     assert consult["total"] == 2 and {e["plover"] for e in consult["items"]} == {"CONSULT"}
-    src = client.get("/api/events", params={"source_country": "USA"}).json()
+    src = client.get("/api/events", params={"source_country": "USA", **flagged}).json()
     assert src["total"] == 2 and all(e["target_country"] == "CHN" for e in src["items"])
     assert client.get("/api/events", params={"target_country": "USA"}).json()["total"] == 0
-    assert client.get("/api/events", params={"quad_class": 2}).json()["total"] == 6
+    assert client.get("/api/events", params={"quad_class": 2, **flagged}).json()["total"] == 6
     assert client.get("/api/events", params={"quad_class": 4}).json()["total"] == 0
-    window = client.get("/api/events", params={"since": "2021-02-01", "until": "2021-02-02"}).json()
-    assert {e["date_value"] for e in window["items"]} == {"2021-02-01", "2021-02-02"}
-    p2 = client.get("/api/events", params={"per_page": 4, "page": 2}).json()
+    either = client.get("/api/events", params={"country": "grc"}).json()
+    assert {(e["source_country"], e["target_country"]) for e in either["items"]} == {("TUR", "GRC")}
+    by_actor = client.get("/api/events", params={"actor": "united STATES", **flagged}).json()
+    assert by_actor["total"] == 2
+    # since/until: the article's publication date; event_since/event_until: the event's own
+    # (a day before publication in these records).
+    published = client.get("/api/events", params={"since": "2021-02-01", "until": "2021-02-02",
+                                                  **flagged}).json()
+    assert {e["published"] for e in published["items"]} == {"2021-02-01", "2021-02-02"}
+    own = client.get("/api/events", params={"event_since": "2021-02-01",
+                                            "event_until": "2021-02-02", **flagged}).json()
+    assert {e["date_value"] for e in own["items"]} == {"2021-02-01", "2021-02-02"}
+    assert {e["published"] for e in own["items"]} == {"2021-02-02", "2021-02-03"}
+    p2 = client.get("/api/events", params={"per_page": 4, "page": 2, **flagged}).json()
     assert len(p2["items"]) == 2
     assert src["items"][0]["source_sectors"] == ["GOV"]
+    assert_error(client.get("/api/events", params={"event_since": "soon"}), 422)
+    assert_error(client.get("/api/events", params={"include_flagged": "perhaps"}), 422)
+
+
+def test_events_page_shows_flags_only_when_asked(client):
+    plain = client.get("/events").text
+    assert "<th>Flag</th>" not in plain and "are left out" in plain
+    shown = client.get("/events", params={"include_flagged": "true"}).text
+    assert "<th>Flag</th>" in shown and '<td class="flag">hypothetical</td>' in shown
+    assert 'name="event_since"' in shown and "Published since" in shown
 
 
 def test_csv_and_parquet_downloads_parse_back(client):
@@ -249,7 +278,10 @@ def test_csv_and_parquet_downloads_parse_back(client):
     assert sorted(table.column("goldstein").to_pylist()) == [-2.0, 1.0]
     assert set(table.column("target_country").to_pylist()) == {"GRC"}
     everything = pq.read_table(io.BytesIO(client.get("/events.parquet").content))
-    assert everything.num_rows == 6
+    assert everything.num_rows == 3 and not any(everything.column("flagged").to_pylist())
+    flagged = pq.read_table(io.BytesIO(client.get("/events.parquet",
+                                                  params={"include_flagged": "true"}).content))
+    assert flagged.num_rows == 6 and sum(flagged.column("flagged").to_pylist()) == 3
     html = client.get("/events", params={"plover": "ACCUSE"}).text
     assert 'href="/events.csv?plover=ACCUSE"' in html
 
@@ -304,10 +336,17 @@ def test_read_only_server_refuses_writes(readonly):
     assert resp.status_code == 403 and "read-only" in resp.text
 
 
-def test_submit_form_with_wrong_token_is_403(client):
-    resp = client.post("/submit", data={"text": "Some words here.", "token": "nope"})
-    assert_error(resp, 403)
-    assert_error(client.post("/submit", data={"text": "   "}), 422)
+def test_submit_form_needs_the_token(client):
+    resp = client.post("/submit", data={"text": "Some words here."})
+    assert_error(resp, 401, "unauthorized")
+    assert resp.headers["www-authenticate"] == "Bearer"
+    assert_error(client.post("/submit", data={"text": "Some words here.", "token": "nope"}),
+                 403, "forbidden")
+    assert_error(client.post("/submit", data={"text": "Some words here."},
+                             headers={"authorization": "Bearer nope"}), 403, "forbidden")
+    assert_error(client.post("/submit", data={"text": "   ", "token": TOKEN}), 422)
+    form = client.get("/submit").text
+    assert "write token" in form and 'name="token"' in form
 
 
 @pytest.mark.model
@@ -324,13 +363,18 @@ def test_write_with_token_stores_the_extracted_record(client):
 
 
 @pytest.mark.model
-def test_submit_form_previews_on_a_read_only_server(readonly):
+def test_submit_form_stores_and_shows_the_record(client):
     text = "Japan pledged on Tuesday to send aid to Tonga after the eruption, officials said."
-    resp = readonly.post("/submit", data={"text": text, "published": "2022-01-18"},
-                         files={"file": ("", b"")})
-    assert resp.status_code == 200
-    assert "not stored: this server is read-only" in resp.text and "Tonga" in resp.text
-    assert readonly.get("/api/articles", params={"q": "Tonga"}).json()["total"] == 0
+    resp = client.post("/submit", data={"text": text, "published": "2022-01-18",
+                                        "token": TOKEN}, files={"file": ("", b"")})
+    assert resp.status_code == 200, resp.text
+    assert "stored" in resp.text and "Tonga" in resp.text
+    assert client.get("/api/articles", params={"q": "Tonga"}).json()["total"] == 1
+
+
+def test_read_only_submit_form_says_so(readonly):
+    form = readonly.get("/submit").text
+    assert "read-only" in form and 'name="text"' not in form
 
 
 def test_body_limit_is_413(small_db):
@@ -479,17 +523,21 @@ def test_pages_and_queries_on_postgresql(pg_db):
     with client_for(pg_db) as c:
         assert c.get("/api/articles").json()["total"] == 8
         assert c.get("/api/articles", params={"country": "GRC"}).json()["total"] == 2
-        assert c.get("/api/articles", params={"q": "forever", "country": "USA"}).json()["total"] == 2
-        assert c.get("/api/events", params={"plover": "CONSULT"}).json()["total"] == 2
-        window = c.get("/api/events", params={"since": "2021-02-01", "until": "2021-02-02"}).json()
+        flagged = {"include_flagged": "true"}
+        assert c.get("/api/articles", params={"q": "forever", "country": "USA",
+                                              **flagged}).json()["total"] == 2
+        assert c.get("/api/events", params={"plover": "CONSULT"}).json()["total"] == 1
+        assert c.get("/api/events", params={"plover": "CONSULT", **flagged}).json()["total"] == 2
+        window = c.get("/api/events", params={"event_since": "2021-02-01",
+                                              "event_until": "2021-02-02", **flagged}).json()
         assert {e["date_value"] for e in window["items"]} == {"2021-02-01", "2021-02-02"}
         d = c.get("/api/dyad", params={"a": "GRC", "b": "TUR"}).json()
         assert d["totals"]["b_to_a"] == {"count": 2, "goldstein_sum": -1.0, "goldstein_mean": -0.5}
         actor = c.get("/api/actors/ali-veli--TUR").json()
         assert len(actor["quotes"]) == 2 and sum(m["quotes"] for m in actor["timeline"]) == 2
         assert len(c.get("/api/actors/turkey--TUR").json()["events_as_source"]) == 2
-        table = pq.read_table(io.BytesIO(c.get("/events.parquet").content))
-        assert table.num_rows == 6
+        table = pq.read_table(io.BytesIO(c.get("/events.parquet", params=flagged).content))
+        assert table.num_rows == 6 and sum(table.column("flagged").to_pylist()) == 3
         for url in ("/articles", f"/articles/{make_record(0).id}", "/events", "/dyad",
                     "/dyad?a=TUR&b=GRC", "/actors/ali-veli--TUR", "/articles?q=forever"):
             assert c.get(url).status_code == 200, url

@@ -5,12 +5,14 @@ Data goes to stdout, logs and progress to stderr. Exit codes (CONTRACT.md): 0 ok
 """
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import logging
 import sys
 import time
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Callable, Iterator, List, Optional
 
 import typer
 from rich.console import Console
@@ -172,10 +174,12 @@ def ingest(
             progress.update(task, advance=1, rate=tally.total / elapsed if elapsed else 0.0)
             yield rec
 
+    from .pipeline import link_near_duplicates
+
     try:
         with progress:
             task = progress.add_task("ingest", total=None, rate=0.0)
-            result = store.write(counted())
+            result = store.write(link_near_duplicates(counted(), store.near_duplicate_index()))
     except KeyboardInterrupt:
         err.print("interrupted: what was committed is kept")
         store.close()
@@ -187,22 +191,83 @@ def ingest(
     raise typer.Exit(tally.report(f"; store: {result.describe()}"))
 
 
+# The read filters (``store.reads.Filters``), declared once for every command that reads
+# the store: (name, type, option).
+_READ_FILTERS: list[tuple[str, object, object]] = [
+    ("outcome", Optional[str], typer.Option(
+        None, help="only articles with this outcome: ok | rejected | failed")),
+    ("country", Optional[str], typer.Option(
+        None, help="ISO-3 country of an event's source or target, an actor or a speaker")),
+    ("actor", Optional[str], typer.Option(
+        None, help="an actor's name (case-insensitive): its events, actor rows and quotes")),
+    ("plover", Optional[str], typer.Option(None, help="only events of this PLOVER type")),
+    ("since", Optional[str], typer.Option(
+        None, help="articles published on or after YYYY-MM-DD (publication date)")),
+    ("until", Optional[str], typer.Option(
+        None, help="articles published on or before YYYY-MM-DD (publication date)")),
+    ("event_since", Optional[str], typer.Option(
+        None, "--event-since", help="events whose own date lies on or after YYYY-MM-DD")),
+    ("event_until", Optional[str], typer.Option(
+        None, "--event-until", help="events whose own date lies on or before YYYY-MM-DD")),
+    ("include_flagged", bool, typer.Option(
+        False, "--include-flagged",
+        help="keep negated and hypothetical events (left out by default)")),
+]
+
+
+def _with_read_filters(command: Callable) -> Callable:
+    """Give ``command`` the read filter options; it receives them parsed, as ``filters``
+    (a malformed value is a usage error naming its option)."""
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.name != "filters"]
+    extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option,
+                               annotation=kind) for name, kind, option in _READ_FILTERS]
+
+    @functools.wraps(command)
+    def run(**kwargs):
+        from .store.reads import Filters
+
+        raw = {name: kwargs.pop(name) for name, _, _ in _READ_FILTERS}
+        try:
+            filters = Filters.parse(raw, name=lambda n: "--" + n.replace("_", "-"))
+        except ValueError as e:
+            raise _usage(str(e)) from None
+        return command(filters=filters, **kwargs)
+
+    run.__signature__ = signature.replace(parameters=own + extra)  # type: ignore[attr-defined]
+    return run
+
+
+def _open_for_reading(db: Optional[str]):
+    from .store import StoreError, open_store
+
+    settings = _settings(db=db)
+    try:
+        return open_store(settings.db, settings, create=False)
+    except StoreError as e:
+        err.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(EXIT_STORE) from None
+
+
 @app.command()
+@_with_read_filters
 def export(
     format: str = typer.Option(..., "--format", help="jsonl | csv | parquet"),
     out: Path = typer.Option(..., "--out", help="output file ('-' for stdout with jsonl/csv)"),
     db: Optional[str] = typer.Option(None, help="store URL"),
     table: str = typer.Option("events", help="csv/parquet table: events | quotes | actors | dates | articles"),
-    outcome: Optional[str] = typer.Option(None, help="only articles with this outcome"),
-    country: Optional[str] = typer.Option(None, help="only events/actors with this country (ISO-3)"),
-    since: Optional[str] = typer.Option(None, help="published on or after YYYY-MM-DD"),
-    until: Optional[str] = typer.Option(None, help="published on or before YYYY-MM-DD"),
-    plover: Optional[str] = typer.Option(None, help="only events of this PLOVER type"),
     since_last: Optional[str] = typer.Option(
         None, "--since-last", metavar="NAME",
         help="only what was stored since consumer NAME's last export (remembered in the store)"),
+    filters=None,
 ) -> None:
-    """Write stored records out as JSON Lines, CSV or Parquet."""
+    """Write stored records out as JSON Lines, CSV or Parquet.
+
+    JSON Lines holds whole article records (every event with its modality); CSV and
+    Parquet one row per fact of --table. Negated and hypothetical events are left out of
+    event rows and counts unless --include-flagged. --since-last NAME writes only what was
+    stored since that consumer's last export.
+    """
     from .store.export import FORMATS, TABLES, export_increment, export_store
 
     if format not in FORMATS:
@@ -213,21 +278,22 @@ def export(
         raise _usage("Parquet cannot go to stdout; give a file with --out")
     if since_last is not None and not since_last.strip():
         raise _usage("--since-last needs a consumer name")
-    settings = _settings(db=db)
-    # an increment export writes its consumer's state, so the store must be at this schema
-    store = _open_store(settings, create=False)
-    filters = {"outcome": outcome, "country": country, "since": _parse_date(since),
-               "until": _parse_date(until), "plover": plover}
-    try:
-        if since_last:
+    if since_last:
+        # an increment export writes its consumer's state, so the store must be at this schema
+        store = _open_store(_settings(db=db), create=False)
+        try:
             inc = export_increment(store, since_last, format, out, table=table, filters=filters)
-            err.print(f"wrote {inc.rows} rows to {out}: {inc.articles} articles new to "
-                      f"{since_last!r} since its last export")
-        else:
-            n = export_store(store, format, out, table=table, filters=filters)
-            err.print(f"wrote {n} rows to {out}")
+        finally:
+            store.close()
+        err.print(f"wrote {inc.rows} rows to {out}: {inc.articles} articles new to "
+                  f"{since_last!r} since its last export")
+        return
+    store = _open_for_reading(db)
+    try:
+        n = export_store(store, format, out, table=table, filters=filters)
     finally:
         store.close()
+    err.print(f"wrote {n} rows to {out}")
 
 
 _STATS_KEY = {"outcomes": "outcome", "countries": "source country",
@@ -236,30 +302,28 @@ _STATS_KEY = {"outcomes": "outcome", "countries": "source country",
 
 
 @app.command()
+@_with_read_filters
 def stats(
     db: Optional[str] = typer.Option(None, help="store URL"),
     as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+    filters=None,
 ) -> None:
-    """Counts by outcome, by country and by event type."""
+    """Counts by outcome, by country and by event type, over what export would write."""
     from rich.table import Table
 
-    from .store import StoreError, open_store
-
-    settings = _settings(db=db)
+    store = _open_for_reading(db)
     try:
-        store = open_store(settings.db, settings, create=False)
-    except StoreError as e:
-        err.print(f"[red]error:[/red] {e}")
-        raise typer.Exit(EXIT_STORE) from None
-    s = store.stats()
-    store.close()
+        s = store.stats(filters)
+    finally:
+        store.close()
     if as_json:
         print(json.dumps(s, indent=2))
         return
     console = Console()
+    flagged, included = s.pop("flagged_events"), s.pop("include_flagged")
     for section, counts in s.items():
         if not isinstance(counts, dict):
-            console.print(f"{section}: {counts}")
+            console.print(f"{section.replace('_', ' ')}: {counts}")
             continue
         t = Table(title=section)
         t.add_column(_STATS_KEY.get(section, section))
@@ -267,6 +331,9 @@ def stats(
         for k, v in counts.items():
             t.add_row(str(k), str(v))
         console.print(t)
+    console.print(f"flagged events (negated or hypothetical): {flagged}, "
+                  + ("counted above" if included
+                     else "left out of the event counts (--include-flagged counts them)"))
 
 
 @app.command()

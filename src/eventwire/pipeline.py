@@ -1,8 +1,17 @@
-"""The flow, in one screen: ingest → clean → nlp → actors → dates → quotes → events.
+"""The flow, in one screen: ingest → clean → nlp → actors → dates → quotes → events,
+then, for whatever writes to a store, link near-duplicates → store.
 
 Every article leaves as an ``ArticleRecord`` with an outcome: ``ok``, ``rejected``
 (bad input, with the reason) or ``failed`` (an error inside a stage). One bad article
 never stops a batch, and records come out in input order.
+
+Before a store, :func:`link_near_duplicates` links near-copies (MinHash of word
+5-shingles, estimated Jaccard ≥ ``near_dup_threshold``). One policy, input order: each ok
+record links to the **earliest** near-copy that is canonical — stored articles first (in
+the order they were ingested), then the records before it in this run — and otherwise
+becomes canonical itself. A linked record keeps its text and loses its facts, so facts
+are counted once. ``eventwire ingest`` and the web write through it; the Spark runner
+applies the same policy (``dedup.link_one``) to the pairs it finds.
 """
 from __future__ import annotations
 
@@ -16,6 +25,7 @@ from typing import Any, Iterable, Iterator
 from .actors import quoted_speakers, resolve_actors
 from .clean import clean_article, learn_chrome
 from .dates import resolve_dates
+from . import dedup
 from .events import code_events
 from .ingest import raw_from_string
 from .limits import ArticleTimeout, time_limit
@@ -169,3 +179,11 @@ def _rejected(raw: RawArticle, outcome: Outcome) -> ArticleRecord:
     return ArticleRecord(id=content_id(f"{raw.source}\0{basis}"), source=raw.source, text="",
                          outcome=outcome, title=raw.title, url=raw.url,
                          published=raw.published, language=None)
+
+
+def link_near_duplicates(records: Iterable[ArticleRecord], index: dedup.NearDuplicateIndex
+                         ) -> Iterator[dedup.LinkedRecord]:
+    """The link step before a store (policy in the module docstring): records in input
+    order in, ``LinkedRecord`` out, lazily; ``index`` is the store's
+    (``Store.near_duplicate_index()``) and learns each new canonical article."""
+    return dedup.link_near_duplicates(records, index)

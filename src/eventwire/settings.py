@@ -33,6 +33,7 @@ class Settings:
     watch_max_items: int = 100            # pages fetched per feed and poll (newest first)
     watch_max_attempts: int = 3           # a failing item is tried on this many polls
     watch_user_agent: str | None = None   # default: eventwire/<version>
+    web_max_rows: int = 100_000  # rows in one web download (CSV/Parquet)
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":

@@ -68,6 +68,13 @@ class WorkerStartError(RuntimeError):
     """Fresh worker processes die before doing any work (broken environment)."""
 
 
+def _start_error() -> WorkerStartError:
+    return WorkerStartError(
+        "worker processes die as soon as they start (before any article) — check that the "
+        "main script guards its entry with `if __name__ == \"__main__\":` and that the "
+        "model loads in a plain `python -c` (or run with --workers 1)")
+
+
 
 # Worker-process state, set by the initializer.
 _worker_settings: Settings | None = None
@@ -114,7 +121,7 @@ def run_pool(raws: Iterable[RawArticle], settings: Settings, *,
     chunk_size = max(1, chunk_size or min(settings.batch_size, DEFAULT_CHUNK))
     max_in_flight = max(1, max_in_flight or 2 * workers)
     ctx = multiprocessing.get_context(start_method or default_start_method())
-    pool = _PoolHandle(ctx, workers, settings, work, warm_up)
+    pool = WorkerPool(ctx, workers, settings, work, warm_up)
     inflight: deque[tuple[list[RawArticle], Future]] = deque()
     it = iter(raws)
     try:
@@ -153,7 +160,7 @@ def run_pool(raws: Iterable[RawArticle], settings: Settings, *,
         pool.close(terminate=bool(inflight) or sys.exc_info()[0] is not None)
 
 
-def _isolate(pool: "_PoolHandle", chunk: list[RawArticle]) -> Iterator[ArticleRecord]:
+def _isolate(pool: "WorkerPool", chunk: list[RawArticle]) -> Iterator[ArticleRecord]:
     """Re-run a suspect chunk one article at a time; an article that kills again fails."""
     for raw in chunk:
         try:
@@ -161,7 +168,7 @@ def _isolate(pool: "_PoolHandle", chunk: list[RawArticle]) -> Iterator[ArticleRe
         except BrokenProcessPool:
             log.error("worker process died on %s; recorded as failed", raw.source)
             pool.restart()
-            yield _failed(raw, WORKER_DIED)
+            yield unanalysed(raw, Outcome("failed", WORKER_DIED))
             continue
         _check_count([raw], records)
         yield from records
@@ -173,22 +180,37 @@ def _check_count(chunk: Sequence[RawArticle], records: list[ArticleRecord]) -> N
                            f"{len(chunk)} articles; it must return one per article")
 
 
-def _failed(raw: RawArticle, reason: str) -> ArticleRecord:
-    """A ``failed`` record for an article whose worker died (no text was analysed)."""
+def unanalysed(raw: RawArticle, outcome: Outcome) -> ArticleRecord:
+    """The record of an article no worker finished (it died, or was stopped): no text."""
     basis = raw.text or raw.html or raw.source
     return ArticleRecord(id=content_id(f"{raw.source}\0{basis}"), source=raw.source, text="",
-                         outcome=Outcome("failed", reason), title=raw.title, url=raw.url,
+                         outcome=outcome, title=raw.title, url=raw.url,
                          published=raw.published, language=None)
 
 
-class _PoolHandle:
-    """A ProcessPoolExecutor that can be replaced after a crash and terminated at once."""
+class WorkerPool:
+    """A ProcessPoolExecutor of worker processes set up as described above (start method,
+    initializer, warm-up), that can be replaced after a crash and terminated at once.
+    Not thread-safe: one caller at a time."""
 
     def __init__(self, ctx, workers: int, settings: Settings, work: WorkFunction,
                  warm_up: Callable[[Settings], None] | None) -> None:
         self._ctx, self._workers, self._settings = ctx, workers, settings
         self._work, self._warm_up = work, warm_up
         self._executor: ProcessPoolExecutor | None = None
+        self._warm = False
+
+    @property
+    def running(self) -> bool:
+        return self._executor is not None
+
+    def warm(self) -> None:
+        """Start the workers if none run and wait until one is set up (model loaded);
+        a failed set-up (no model installed …) is raised here."""
+        if self._executor is not None and self._warm:
+            return
+        self._run_probe(_check_setup)
+        self._warm = True
 
     def _start(self) -> ProcessPoolExecutor:
         if self._ctx.get_start_method() == "forkserver":
@@ -208,19 +230,21 @@ class _PoolHandle:
     def restart(self) -> None:
         """Replace a broken pool; raise if the fresh workers cannot even start."""
         self.close(terminate=True)
-        self._executor = self._start()
+        self._run_probe(_ping)
+
+    def _run_probe(self, probe: Callable[[], object]) -> None:
+        """Start the workers if none run and wait for ``probe`` to run in one; workers
+        that die before it does are a ``WorkerStartError``."""
+        if self._executor is None:
+            self._executor = self._start()
         try:
-            self._executor.submit(_ping).result()
+            self._executor.submit(probe).result()
         except BrokenProcessPool:
             self.close(terminate=True)
-            raise WorkerStartError(
-                "worker processes die as soon as they start (before any article) — check "
-                "that the main script guards its entry with `if __name__ == \"__main__\":` "
-                "and that the model loads in a plain `python -c` (or run with --workers 1)"
-            ) from None
+            raise _start_error() from None
 
     def close(self, terminate: bool) -> None:
-        ex, self._executor = self._executor, None
+        ex, self._executor, self._warm = self._executor, None, False
         if ex is None:
             return
         if not terminate:
@@ -283,6 +307,11 @@ def _limit_torch_threads() -> None:
 
 def _ping() -> bool:
     return True
+
+
+def _check_setup() -> None:
+    if _worker_setup_error is not None:
+        raise _worker_setup_error
 
 
 def _run_chunk(work: WorkFunction, chunk: list[RawArticle]) -> list[ArticleRecord]:

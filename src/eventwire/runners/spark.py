@@ -6,7 +6,7 @@ project's own readers, runs the unchanged pipeline in each executor's Python wor
 spaCy model is loaded once per Python worker process and cached at module level — Spark
 reuses Python workers between tasks), and writes one Parquet dataset per table —
 ``articles/``, ``actors/``, ``quotes/``, ``events/``, ``dates/`` — with the columns and
-types of ``eventwire export --format parquet`` (``store.export.table_schema`` and the row
+types of ``eventwire export --format parquet`` (``store.table_files.table_schema`` and the row
 flatteners of ``store.rows``), so downstream code reads either the same way.
 
 Inputs (a path, a folder or a glob; several separated by commas):
@@ -25,10 +25,11 @@ named explicitly is always read.
 Like the store, an article that appears twice (same content id) is written once (the
 ``ok`` copy wins, then the one earliest in input order, as the store keeps the first).
 
-Near-copies are linked as the store links them (``Store._link_in_input_order`` over one
-batch): every raw article carries its input order — the position of its file in the sorted
-walk ``eventwire ingest`` does (JSONL and other files interleaved as in that walk), then its
-line number or its index within the file — and the executors compute the MinHash signature
+Near-copies are linked by the store's policy (``dedup.link_one``: in input order, each
+article links to the earliest canonical article it is a near-copy of). Every raw article
+carries its input order — the position of its file in the sorted walk ``eventwire ingest``
+does (JSONL and other files interleaved as in that walk), then its line number or its
+index within the file — and the executors compute the MinHash signature
 (``dedup.signature``) of each ``ok`` record next to the pipeline. Candidate pairs come from
 LSH banding done in Spark: each eligible signature (``ok``, not linked upstream, with words)
 emits one key per band, records sharing a key are paired, and each pair is verified with the
@@ -36,16 +37,13 @@ signatures' estimated Jaccard ≥ ``Settings.near_dup_threshold``. The bands are
 that recall is exact rather than probabilistic (``dedup.band_params``: one more band than the
 number of differing hash values a pair may have and still reach the threshold — 20 bands of
 6 rows at 0.85 —, so a pair at the threshold agrees on a whole band by pigeonhole; the
-store's index bands the same way). The
-verified pairs, few, are collected on the driver, and :func:`link_near_copies` walks them in
-input order exactly as the store does: an article links to the most similar earlier article
-that is itself canonical (ties to the earlier one), otherwise it is canonical. A near-copy's
+store's index bands the same way). The verified pairs, few, are collected on the driver,
+and :func:`link_near_copies` walks the articles they name in input order through
+``dedup.link_one`` over a ``dedup.PairIndex`` of them — the function the store's link step
+calls over its LSH index —, so the same inputs link the same way in both. A near-copy's
 ``articles`` row has ``duplicate_of`` and ``similarity`` and its record no facts; it has no
 rows in the fact tables. (The store also keeps the signature bytes in ``articles.minhash``;
-export leaves that column out, and so does this runner's ``articles`` table.) The result
-is what one store batch gives; a store fed slowly commits every 50 articles or 2 s and
-across its batches matches against its LSH index (exact recall too), which breaks ties
-between equally similar earlier articles by id rather than by input order.
+export leaves that column out, and so does this runner's ``articles`` table.)
 
 A band bucket with more than ``BUCKET_HEAD`` members (a story republished thousands of
 times, or text shared by many pages) is not expanded into n² pairs: its members, in input
@@ -67,6 +65,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from .. import dedup
 from ..records import ArticleRecord, RawArticle
 from ..settings import Settings
 
@@ -319,7 +318,6 @@ def _process_partition(items: Iterable[tuple[Order, RawArticle]], settings: Sett
     per task, as in the process pool (Spark already runs one task per core). ``process``
     yields one record per raw article in input order, so the orders queue up beside it.
     """
-    from .. import dedup
     from ..pipeline import process
 
     from .pool import limit_threads
@@ -369,8 +367,6 @@ def bucket_pairs(members: Iterable[tuple[Order, str]], head: int = BUCKET_HEAD
 
 def _similarity(a: bytes, b: bytes) -> float:
     """Estimated Jaccard of two stored signatures, as the store computes it."""
-    from .. import dedup
-
     return float(dedup.from_bytes(a).jaccard(dedup.from_bytes(b)))
 
 
@@ -378,11 +374,8 @@ def _verified_pairs(items, threshold: float) -> list[tuple[Order, str, Order, st
     """Near-copy pairs ``(earlier order, earlier id, later order, later id, similarity)``
     among the eligible records of ``items`` (an RDD of :data:`Item`): LSH banding in Spark,
     then the estimated Jaccard of each candidate pair ≥ ``threshold``; collected."""
-    from .. import dedup
-
     bands, rows = dedup.band_params(threshold)
-    sigs = (items.filter(lambda it: it[0].ok and it[0].duplicate_of is None
-                         and it[2] is not None)
+    sigs = (items.filter(lambda it: dedup.linkable(it[0]) and it[2] is not None)
             .map(lambda it: (it[0].id, (it[1], it[2]))))
     candidates = (sigs.flatMap(lambda kv: [(key, (kv[1][0], kv[0]))
                                            for key in band_keys(kv[1][1], bands, rows)])
@@ -402,29 +395,26 @@ def _verified_pairs(items, threshold: float) -> list[tuple[Order, str, Order, st
 
 
 def link_near_copies(pairs: Iterable[tuple[Order, str, Order, str, float]], threshold: float
-                     ) -> dict[str, tuple[str, float]]:
-    """``{near-copy id: (canonical id, similarity)}`` from verified pairs, decided as
-    ``Store._link_in_input_order`` decides one batch: in input order, an article links to
-    the most similar earlier article that is not itself linked (ties: the earlier one,
-    Python's ``max`` keeping the first), else it stays canonical. An article in no pair is
-    canonical; a chain A≈B≈C with A≉C links B to A and keeps C canonical."""
-    earlier: dict[tuple[Any, str], list[tuple[Any, str, float]]] = {}
-    for o_e, e, o_l, l, sim in pairs:
-        if sim < threshold or e == l:
-            continue
-        if (o_l, l) < (o_e, e):  # orient the pair: earlier first
-            o_e, e, o_l, l = o_l, l, o_e, e
-        earlier.setdefault((o_l, l), []).append((o_e, e, sim))
-    links: dict[str, tuple[str, float]] = {}
-    for node in sorted(earlier):
-        canon = [c for c in earlier[node] if c[1] not in links]
-        if canon:
-            o_e, e, sim = min(canon, key=lambda c: (-c[2], c[0], c[1]))
-            links[node[1]] = (e, sim)
+                     ) -> dict[str, dedup.Link]:
+    """``{near-copy id: Link}`` from verified pairs ``(order, id, order, id, similarity)``:
+    the articles they name, taken in input order, linked by ``dedup.link_one`` (the
+    store's policy) over a ``dedup.PairIndex`` of the pairs. An article in no pair is
+    canonical."""
+    pairs = [p for p in pairs if p[4] >= threshold and p[1] != p[3]]
+    orders = {}
+    for o_a, a, o_b, b, _ in pairs:
+        orders.setdefault(a, o_a)
+        orders.setdefault(b, o_b)
+    index = dedup.PairIndex(((a, b, sim) for _, a, _, b, sim in pairs), threshold)
+    links = {}
+    for key in sorted(orders, key=lambda k: (orders[k], k)):
+        link = dedup.link_one(index, key, None)
+        if link is not None:
+            links[key] = link
     return links
 
 
-def _linked(item: Item, links: dict[str, tuple[str, float]]
+def _linked(item: Item, links: dict[str, dedup.Link]
             ) -> tuple[ArticleRecord, bytes | None, float | None]:
     """``(record, minhash, similarity)`` as the store writes the article: a near-copy loses
     its facts and gains ``duplicate_of``; ok records keep their signature bytes."""
@@ -432,19 +422,19 @@ def _linked(item: Item, links: dict[str, tuple[str, float]]
     link = links.get(rec.id)
     if link is None:
         return rec, mh, None
-    canonical, sim = link
-    return (rec.with_(duplicate_of=canonical, actors=(), quotes=(), events=(), dates=()),
-            mh, sim)
+    return dedup.as_near_copy(rec, link.canonical), mh, link.similarity
 
 
 def table_rows(rec: ArticleRecord, table: str, ingested_at: str, *,
                minhash: bytes | None = None, similarity: float | None = None
                ) -> list[dict[str, Any]]:
-    """Rows of export ``table`` for one record, keyed like ``store.export.table_schema``.
+    """Rows of export ``table`` for one record, keyed like ``store.table_files.table_schema``.
 
     The store's rows (``store.rows``), shaped as ``export`` reads them back: the article's
-    ``id`` as ``article_id``, and the article's ``published`` as a date on every row.
+    ``id`` as ``article_id``, the article's ``published`` as a date on every row, and on
+    event rows ``flagged`` (``store.reads.row_is_flagged``).
     """
+    from ..store.reads import row_is_flagged
     from ..store.rows import article_row, fact_rows
 
     if table == "articles":
@@ -455,11 +445,13 @@ def table_rows(rec: ArticleRecord, table: str, ingested_at: str, *,
         rows = fact_rows(rec)[table]
     for row in rows:
         row["published"] = rec.published
+        if table == "events":
+            row["flagged"] = row_is_flagged(row)
     return rows
 
 
 def _write_table(spark, records, table: str, out: str, ingested_at: str) -> None:
-    from ..store.export import table_schema
+    from ..store.table_files import table_schema
 
     schema = table_schema(table)
     names = schema.names

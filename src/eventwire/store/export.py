@@ -1,216 +1,76 @@
 """Write stored records out: JSON Lines (whole records), CSV or Parquet (one row per fact).
 
 CSV and Parquet hold one table each (``events`` by default, or quotes, actors, dates,
-articles): the store's columns, flat, with ``article_id`` and the article's ``published``
-date. ``table_schema`` is the one Parquet schema per table; the Spark runner writes with
-it too, so a Parquet file from either path has the same columns and types. Rows are
-streamed in chunks of ``CHUNK_ROWS``, never loaded whole.
-
-Filters (all optional): ``outcome``; ``since``/``until`` on the published date; ``country``
-(ISO-3) keeps events whose source or target has it, actors of that country, quotes whose
-speaker is such an actor, and for dates/articles/JSONL the articles with such an event;
-``plover`` keeps events of that type and, for the other tables, articles with one.
+articles): the rows ``reads.iter_rows`` selects, written by ``table_files`` (the writer the
+web's downloads use too). JSON Lines holds the whole records of the articles the filters
+choose. Filters are ``reads.Filters``, with the meaning documented there (``since`` /
+``until``: publication date; ``event_since`` / ``event_until``: event date; negated and
+hypothetical events left out of event rows unless ``include_flagged``).
 
 ``export_increment`` writes only what a named consumer has not had yet (``eventwire
 export --since-last NAME``), for a job that picks up each batch a ``watch`` stores.
 """
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import logging
 import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping, TextIO
+from typing import Sequence, TextIO
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-from sqlalchemy import Boolean, Float, Integer, Select, exists, select
+from sqlalchemy import select
 
-from .schema import actors, articles, dates, events, quotes
+from . import reads
+from .reads import Filters
+from .schema import articles
 from .sqlstore import Store
+from .table_files import write_csv, write_parquet
 
 log = logging.getLogger(__name__)
 
 FORMATS = ("jsonl", "csv", "parquet")
-TABLES = ("events", "quotes", "actors", "dates", "articles")
-CHUNK_ROWS = 2000
-ID_CHUNK = 500  # article ids per IN (…) list of an increment export
-
-_FACT = {"events": events, "quotes": quotes, "actors": actors, "dates": dates}
-# Store-internal columns that are not part of the article table export.
-_ARTICLE_SKIP = {"id", "record_json", "minhash"}
+TABLES = reads.TABLES
 
 
-def _arrow_type(column) -> pa.DataType:
-    if column.name == "published":
-        return pa.date32()
-    if isinstance(column.type, Boolean):
-        return pa.bool_()
-    if isinstance(column.type, Integer):
-        return pa.int64()
-    if isinstance(column.type, Float):
-        return pa.float64()
-    return pa.string()
+def _write_text(store: Store, fmt: str, table: str, filters: Filters, out: TextIO,
+                ids: Sequence[str] | None) -> int:
+    if fmt == "jsonl":
+        n = 0
+        for line in reads.record_lines(store, filters, ids=ids):
+            out.write(line + "\n")  # record_json is already the record's JSON, one line
+            n += 1
+        return n
+    return write_csv(reads.iter_rows(store, table, filters, ids=ids), table, out)
 
 
-def _columns(table: str) -> list:
-    """The SQLAlchemy columns of one export table, in output order."""
-    if table == "articles":
-        return [articles.c.id.label("article_id")] + [
-            c for c in articles.columns if c.name not in _ARTICLE_SKIP]
-    t = _FACT[table]
-    cols = list(t.columns)
-    # article_id, the row key (idx / actor_id), then the article's date, then the rest.
-    return cols[:2] + [articles.c.published] + cols[2:]
-
-
-def table_schema(table: str) -> pa.Schema:
-    """The Parquet schema of an export table (also used by the Spark runner)."""
+def _check(fmt: str, table: str, out: Path | str) -> None:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if table not in TABLES:
         raise ValueError(f"unknown table {table!r}; choose one of {', '.join(TABLES)}")
-    fields = []
-    for col in _columns(table):
-        name = col.name
-        base = articles.c.id if name == "article_id" and table == "articles" else col
-        nullable = name != "article_id" and bool(getattr(base, "nullable", True))
-        fields.append(pa.field(name, _arrow_type(base), nullable=nullable))
-    return pa.schema(fields)
+    if fmt == "parquet" and str(out) == "-":
+        raise ValueError("Parquet cannot be written to stdout; give a file with --out")
 
 
-def _filters(filters: Mapping[str, Any] | None) -> dict[str, Any]:
-    f = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
-    unknown = set(f) - {"outcome", "country", "since", "until", "plover"}
-    if unknown:
-        raise ValueError(f"unknown export filters: {', '.join(sorted(unknown))}")
-    return f
-
-
-def table_query(store: Store, table: str, filters: Mapping[str, Any] | None = None,
-                ids: list[str] | None = None) -> Select:
-    """The SELECT behind one export table with the filters applied (see module docstring);
-    ``ids`` keeps only those articles."""
-    f = _filters(filters)
-    if ids is not None:
-        return table_query(store, table, filters).where(articles.c.id.in_(ids))
-    country, plover = f.get("country"), f.get("plover")
-    if table == "articles":
-        return (select(*_columns(table))
-                .where(*store.article_conditions(f.get("outcome"), country, f.get("since"),
-                                                 f.get("until"), plover))
-                .order_by(*store.article_order()))
-    t = _FACT[table]
-    conds = store.article_conditions(f.get("outcome"), None, f.get("since"), f.get("until"))
-    if table == "events":
-        conds += store.event_conditions(country=country, plover=plover)
-    else:
-        if table == "actors" and country:
-            conds.append(actors.c.country == country.upper())
-        elif table == "quotes" and country:
-            conds.append(exists().where(actors.c.article_id == quotes.c.article_id,
-                                        actors.c.actor_id == quotes.c.speaker_actor,
-                                        actors.c.country == country.upper()))
-        elif country:
-            conds.append(exists().where(events.c.article_id == articles.c.id,
-                                        *store.event_conditions(country=country)))
-        if plover:
-            conds.append(exists().where(events.c.article_id == articles.c.id,
-                                        *store.event_conditions(plover=plover)))
-    key = t.c.actor_id if table == "actors" else t.c.idx
-    return (select(*_columns(table)).join_from(t, articles, articles.c.id == t.c.article_id)
-            .where(*conds).order_by(*store.article_order(), key))
-
-
-def iter_table(store: Store, table: str, filters: Mapping[str, Any] | None = None,
-               chunk_rows: int | None = None, ids: list[str] | None = None
-               ) -> Iterator[list[dict[str, Any]]]:
-    """Chunks of export rows (dicts keyed like ``table_schema``), published as a date;
-    ``ids`` (in export order) keeps only those articles."""
-    chunk_rows = chunk_rows or CHUNK_ROWS
-    with store.engine.connect() as conn:
-        for part_ids in _id_parts(ids):
-            q = table_query(store, table, filters, part_ids)
-            result = conn.execution_options(yield_per=chunk_rows).execute(q)
-            for part in result.mappings().partitions(chunk_rows):
-                rows = [dict(r) for r in part]
-                for r in rows:
-                    if r.get("published"):
-                        r["published"] = dt.date.fromisoformat(r["published"])
-                yield rows
-
-
-def _id_parts(ids: list[str] | None) -> Iterator[list[str] | None]:
-    """``ids`` cut into IN (…) lists, in order; one ``None`` (no restriction) without ids."""
-    if ids is None:
-        yield None
-        return
-    for i in range(0, len(ids), ID_CHUNK):
-        yield ids[i:i + ID_CHUNK]
-
-
-def csv_value(v: Any) -> Any:
-    """How a value is spelled in exported CSV (empty for null, true/false, ISO dates)."""
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    return v
-
-
-def _write_csv(store: Store, table: str, filters, fh: TextIO, ids=None) -> int:
-    names = table_schema(table).names
-    writer = csv.writer(fh, lineterminator="\n")
-    writer.writerow(names)
-    n = 0
-    for rows in iter_table(store, table, filters, ids=ids):
-        writer.writerows([[csv_value(r[k]) for k in names] for r in rows])
-        n += len(rows)
-    return n
-
-
-def _article_query(store: Store, filters, *columns) -> Select:
-    f = _filters(filters)
-    return (select(*columns)
-            .where(*store.article_conditions(f.get("outcome"), f.get("country"), f.get("since"),
-                                             f.get("until"), f.get("plover")))
-            .order_by(*store.article_order()))
-
-
-def _write_jsonl(store: Store, filters, fh: TextIO, ids=None) -> int:
-    n = 0
-    with store.engine.connect() as conn:
-        for part_ids in _id_parts(ids):
-            q = _article_query(store, filters, articles.c.record_json)
-            if part_ids is not None:
-                q = q.where(articles.c.id.in_(part_ids))
-            for (raw,) in conn.execution_options(yield_per=500).execute(q):
-                fh.write(raw + "\n")  # record_json is already the record's JSON, one line
-                n += 1
-    return n
-
-
-def _write_parquet(store: Store, table: str, filters, out: Path, ids=None) -> int:
-    schema = table_schema(table)
-    n = 0
-    with pq.ParquetWriter(str(out), schema) as writer:
-        for rows in iter_table(store, table, filters, ids=ids):
-            writer.write_batch(pa.RecordBatch.from_pylist(rows, schema=schema))
-            n += len(rows)
-    return n
+def _write(store: Store, fmt: str, out: Path | str, table: str, filters: Filters,
+           ids: Sequence[str] | None) -> int:
+    if fmt == "parquet":
+        return write_parquet(reads.iter_rows(store, table, filters, ids=ids), table, str(out))
+    if str(out) == "-":
+        return _write_text(store, fmt, table, filters, sys.stdout, ids)
+    with open(out, "w", encoding="utf-8", newline="") as fh:
+        return _write_text(store, fmt, table, filters, fh, ids)
 
 
 def export_store(store: Store, fmt: str, out: Path | str, table: str = "events",
-                 filters: Mapping[str, Any] | None = None) -> int:
+                 filters: Filters | None = None) -> int:
     """Write the store's rows to ``out`` ('-': stdout, jsonl/csv); returns rows written.
 
     JSONL writes one whole article record per line whatever ``table`` says.
     """
     _check(fmt, table, out)
-    return _write(store, fmt, out, table, filters, None)
+    return _write(store, fmt, out, table, filters or Filters(), None)
 
 
 @dataclass(frozen=True)
@@ -222,8 +82,7 @@ class Increment:
 
 
 def export_increment(store: Store, consumer: str, fmt: str, out: Path | str,
-                     table: str = "events", filters: Mapping[str, Any] | None = None
-                     ) -> Increment:
+                     table: str = "events", filters: Filters | None = None) -> Increment:
     """Write what was stored since ``consumer``'s last export (with the filters), then
     remember it: the consumer's state advances only after the write succeeded, so a
     failed or interrupted export is repeated whole next time.
@@ -237,8 +96,10 @@ def export_increment(store: Store, consumer: str, fmt: str, out: Path | str,
     if not consumer.strip():
         raise ValueError("the consumer name for --since-last must not be empty")
     _check(fmt, table, out)
-    q = _article_query(store, filters, articles.c.id, articles.c.ingested_at).where(
-        unexported_condition(consumer))
+    filters = filters or Filters()
+    q = (select(articles.c.id, articles.c.ingested_at)
+         .where(*reads.conditions("articles", filters), unexported_condition(consumer))
+         .order_by(*reads.article_order()))
     with store.engine.connect() as conn:
         pending = [(a, i) for a, i in conn.execution_options(yield_per=5000).execute(q)]
     ids = [a for a, _ in pending]
@@ -254,24 +115,3 @@ def export_increment(store: Store, consumer: str, fmt: str, out: Path | str,
             part.unlink(missing_ok=True)
     mark_exported(store, consumer, pending)
     return Increment(rows, len(pending))
-
-
-def _check(fmt: str, table: str, out: Path | str) -> None:
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    if table not in TABLES:
-        raise ValueError(f"unknown table {table!r}; choose one of {', '.join(TABLES)}")
-    if fmt == "parquet" and str(out) == "-":
-        raise ValueError("Parquet cannot be written to stdout; give a file with --out")
-
-
-def _write(store: Store, fmt: str, out: Path | str, table: str, filters,
-           ids: list[str] | None) -> int:
-    if fmt == "parquet":
-        return _write_parquet(store, table, filters, Path(out), ids)
-    if str(out) == "-":
-        return (_write_jsonl(store, filters, sys.stdout, ids) if fmt == "jsonl"
-                else _write_csv(store, table, filters, sys.stdout, ids))
-    with open(out, "w", encoding="utf-8", newline="") as fh:
-        return (_write_jsonl(store, filters, fh, ids) if fmt == "jsonl"
-                else _write_csv(store, table, filters, fh, ids))

@@ -18,11 +18,15 @@ NOTHING``, so several processes may ingest the same files into one PostgreSQL st
 each article is stored once. A batch is written in ascending id order, so concurrent
 writers lock rows in the same order and do not deadlock.
 
-A near-copy (see ``dedup``) is stored with ``duplicate_of``/``similarity`` and its record
-without facts; the canonical copy is the one seen first — in input order within a batch,
-the one stored earlier across batches (ties between equally similar stored articles go
-to the smaller id). The LSH index is rebuilt from ``articles.minhash`` on the first write
-of a session (about 1 KiB of memory per canonical article). A rejected/failed row is
+Near-copies are decided before the store, by the pipeline's link step
+(``pipeline.link_near_duplicates`` against :meth:`Store.near_duplicate_index`; the policy is
+in ``dedup.link_one``). ``write`` takes its ``LinkedRecord`` items and stores a near-copy
+with ``duplicate_of``/``similarity`` and its record without facts; a bare ``ArticleRecord``
+is stored as it comes (with its ``duplicate_of``, if any), so a writer that skips the step
+links nothing. The index holds the stored canonical articles (about 1 KiB of memory each),
+is built from ``articles.minhash`` on first use and follows what ``write`` stores (an
+article whose rows fail leaves it; a copy linked to it in the same batch keeps its link,
+and re-ingesting after the fix stores the canonical article). A rejected/failed row is
 replaced when the same id arrives ``ok``; an ``ok`` row is never replaced.
 """
 from __future__ import annotations
@@ -32,13 +36,14 @@ import json
 import logging
 import random
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from sqlalchemy import (Connection, Engine, and_, create_engine, delete, event, exists, func,
-                        or_, select, text)
+                        select, text)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -46,10 +51,13 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.pool import StaticPool
 
 from .. import dedup
+from ..dedup import LinkedRecord
 from ..records import ArticleRecord, Outcome
 from ..settings import Settings
 from . import fts
+from . import reads
 from .migrations import SchemaError, migrate
+from .reads import Filters
 from .rows import FACT_TABLES, article_row, fact_rows
 from .schema import SCHEMA_VERSION, actors, articles, dates, events, quotes
 
@@ -213,6 +221,14 @@ def open_store(url: str | None = None, settings: Settings | None = None,
     return store
 
 
+def _as_linked(item: LinkedRecord | ArticleRecord) -> LinkedRecord:
+    """A bare record as the store keeps it: as given (no link decided), with its signature."""
+    if isinstance(item, LinkedRecord):
+        return item
+    mh = dedup.signature(item.text) if item.ok else None
+    return LinkedRecord(item, dedup.to_bytes(mh) if mh is not None else None, None)
+
+
 def _reason(e: DBAPIError) -> str:
     return str(e.orig).strip().splitlines()[0] if e.orig is not None else str(e)
 
@@ -229,7 +245,9 @@ class Store:
         self.settings = settings
         self.url = url  # for messages: password hidden
         self._index: dedup.NearDuplicateIndex | None = None
-        self._prelinked: dict[str, tuple[str, float]] = {}
+        # One writer at a time per Store (the web writes from request threads); the link
+        # step's index is only touched while it is held.
+        self._lock = threading.RLock()
 
     # -- opening -------------------------------------------------------------------------
 
@@ -264,47 +282,64 @@ class Store:
 
     # -- writing -------------------------------------------------------------------------
 
-    def write(self, records: Iterable[ArticleRecord]) -> WriteResult:
-        """Store a stream of records in batched transactions; see the module docstring."""
+    def near_duplicate_index(self) -> dedup.NearDuplicateIndex:
+        """The LSH index of the stored canonical articles, for the link step
+        (``pipeline.link_near_duplicates``); built from ``articles.minhash`` on the first
+        call, then kept up to date by :meth:`write`. Positions follow ``ingested_at``."""
+        with self._lock:
+            if self._index is None:
+                index = dedup.NearDuplicateIndex(self.settings.near_dup_threshold)
+                q = (select(articles.c.id, articles.c.minhash)
+                     .where(articles.c.outcome == "ok", articles.c.duplicate_of.is_(None),
+                            articles.c.minhash.is_not(None))
+                     .order_by(articles.c.ingested_at, articles.c.id))
+                with self.engine.connect() as conn:
+                    for row in conn.execution_options(yield_per=2000).execute(q):
+                        index.add(row.id, dedup.from_bytes(bytes(row.minhash)))
+                log.info("near-duplicate index: %d articles", len(index))
+                self._index = index
+            return self._index
+
+    def write(self, items: Iterable[LinkedRecord | ArticleRecord]) -> WriteResult:
+        """Store a stream of linked records in batched transactions (see the module
+        docstring); a bare ``ArticleRecord`` is written as it is, linked or not."""
         result = WriteResult()
-        pending: list[ArticleRecord] = []
+        pending: list[LinkedRecord] = []
         last_flush = time.monotonic()
-        it = iter(records)
-        while True:
-            try:
-                rec = next(it)
-            except StopIteration:
-                break
-            except BaseException:
-                if pending:  # keep what the producer finished before it was interrupted
+        it = iter(items)
+        with self._lock:
+            while True:
+                try:
+                    item = next(it)
+                except StopIteration:
+                    break
+                except BaseException:
+                    if pending:  # keep what the producer finished before it was interrupted
+                        self._flush(pending, result)
+                    raise
+                pending.append(_as_linked(item))
+                if (len(pending) >= self.batch_articles
+                        or time.monotonic() - last_flush >= self.batch_seconds):
                     self._flush(pending, result)
-                raise
-            pending.append(rec)
-            if (len(pending) >= self.batch_articles
-                    or time.monotonic() - last_flush >= self.batch_seconds):
+                    pending = []
+                    last_flush = time.monotonic()
+            if pending:
                 self._flush(pending, result)
-                pending = []
-                last_flush = time.monotonic()
-        if pending:
-            self._flush(pending, result)
         return result
 
-    def _flush(self, batch: list[ArticleRecord], result: WriteResult) -> None:
-        self._ensure_index()
-        # Near-copies inside the batch are decided in input order (the story seen first is
-        # the canonical one); then rows are written in ascending id order, so concurrent
-        # writers lock rows in one global order and cannot deadlock.
-        self._prelinked = self._link_in_input_order(batch)
-        batch = sorted(batch, key=lambda r: r.id)
+    def _flush(self, batch: list[LinkedRecord], result: WriteResult) -> None:
+        # Rows are written in ascending id order, so concurrent writers lock rows in one
+        # global order and cannot deadlock (the link step already ran in input order).
+        batch = sorted(batch, key=lambda item: item.record.id)
         attempts = 3
         for attempt in range(1, attempts + 1):
-            delta, added = WriteResult(), {}
+            delta, added, dropped = WriteResult(), {}, []
             try:
                 with self.engine.connect() as conn:
                     conn = conn.execution_options(eventwire_write=True)
                     with conn.begin():
-                        for rec in batch:
-                            self._write_article(conn, rec, delta, added)
+                        for item in batch:
+                            self._write_article(conn, item, delta, added, dropped)
                 break
             except DBAPIError as e:
                 code = getattr(e.orig, "sqlstate", None)
@@ -312,24 +347,31 @@ class Store:
                     log.warning("batch of %d articles hit %s; retrying", len(batch), code)
                     time.sleep(random.uniform(0.05, 0.25) * attempt)
                     continue
+                self._index = None  # it may hold articles of this batch, never committed
                 raise StoreError(
                     f"cannot write to {self.url}: {_reason(e)} — earlier batches were "
                     f"committed; fix the cause and run the ingest again (it is idempotent)"
                 ) from e
         result.merge(delta)
         if self._index is not None:
-            self._index.add_many(added.items())
+            # Canonical articles written bare (not through the link step) join the index;
+            # one that could not be stored leaves it, so nothing later links to it.
+            self._index.add_many((key, dedup.from_bytes(sig)) for key, sig in added.items())
+            for key in dropped:
+                self._index.remove(key)
 
-    def _write_article(self, conn: Connection, rec: ArticleRecord, delta: WriteResult,
-                       added: dict[str, Any]) -> None:
+    def _write_article(self, conn: Connection, item: LinkedRecord, delta: WriteResult,
+                       added: dict[str, bytes], dropped: list[str]) -> None:
+        rec = item.record
         try:
             with conn.begin_nested():
-                delta.count(self._store_one(conn, rec, added))
+                delta.count(self._store_one(conn, item, added))
             return
         except OperationalError:
             raise
         except Exception as e:  # noqa: BLE001 — one article's bad rows must not sink the batch
             added.pop(rec.id, None)
+            dropped.append(rec.id)
             log.warning("article %s (%s) could not be stored: %s", rec.id, rec.source, e)
             msg = str(getattr(e, "orig", None) or e).strip().splitlines()
             reason = f"store error: {type(e).__name__}: {msg[0] if msg else ''}"
@@ -337,7 +379,7 @@ class Store:
                            events=(), dates=(), duplicate_of=None)
         try:
             with conn.begin_nested():
-                kind = self._store_one(conn, failed, added)
+                kind = self._store_one(conn, LinkedRecord(failed, None, None), added)
         except OperationalError:
             raise
         except Exception as e:  # noqa: BLE001 — report it as the store's problem
@@ -349,8 +391,9 @@ class Store:
         else:
             delta.count(kind)
 
-    def _store_one(self, conn: Connection, rec: ArticleRecord, added: dict[str, Any]) -> str:
+    def _store_one(self, conn: Connection, item: LinkedRecord, added: dict[str, bytes]) -> str:
         """Write one article; returns the WriteResult field it counts under."""
+        rec = item.record
         old = conn.execute(select(articles.c.outcome, articles.c.reason)
                            .where(articles.c.id == rec.id)).first()
         if old is not None:
@@ -360,30 +403,22 @@ class Store:
                                                             rec.outcome.reason):
                 return "unchanged"
             self._delete_outcome(conn, rec.id)
+        row = article_row(rec, ingested_at=_now(), minhash=item.signature,
+                          similarity=item.similarity)
+        if not self._insert_article(conn, row):
+            return "unchanged"  # another writer stored this id a moment ago
         if not rec.ok:
-            if not self._insert_article(conn, article_row(rec, ingested_at=_now())):
-                return "unchanged"  # another writer stored this id a moment ago
             return rec.outcome.status
-        mh = dedup.signature(rec.text)
-        mh_bytes = dedup.to_bytes(mh) if mh is not None else None
-        link = self._near_copy_of(rec, mh, added)
-        if link is not None:
-            canonical, sim = link
-            dup = rec.with_(duplicate_of=canonical, actors=(), quotes=(), events=(), dates=())
-            inserted = self._insert_article(
-                conn, article_row(dup, ingested_at=_now(), minhash=mh_bytes, similarity=sim))
-            return "near_duplicates" if inserted else "unchanged"
-        if not self._insert_article(conn, article_row(rec, ingested_at=_now(),
-                                                       minhash=mh_bytes)):
-            return "unchanged"  # another writer stored it a moment ago
+        if rec.duplicate_of is not None:
+            return "near_duplicates"
         rows = fact_rows(rec)
         for name in FACT_TABLES:
             if rows[name]:
                 conn.execute(_FACT[name].insert(), rows[name])
         fts.index_article(conn, self.dialect, rec.id, rec.title, rec.text,
                           [(r["idx"], r["text"], r["speaker_name"]) for r in rows["quotes"]])
-        if mh is not None:
-            added[rec.id] = mh
+        if item.signature is not None:
+            added[rec.id] = item.signature
         return "stored"
 
     def _insert_article(self, conn: Connection, row: dict[str, Any]) -> bool:
@@ -402,56 +437,6 @@ class Store:
         conn.execute(delete(articles).where(and_(articles.c.id == article_id,
                                                  articles.c.outcome != "ok")))
 
-    def _link_in_input_order(self, batch: list[ArticleRecord]) -> dict[str, tuple[str, float]]:
-        """In-batch near-copy links, each to an earlier article of the batch that is not
-        itself a near-copy of a stored one."""
-        links: dict[str, tuple[str, float]] = {}
-        firsts: list[tuple[str, Any]] = []
-        for rec in batch:
-            if not rec.ok or rec.duplicate_of or rec.id in links:
-                continue
-            mh = dedup.signature(rec.text)
-            if mh is None or (self._index is not None
-                              and self._index.find(mh, exclude=rec.id) is not None):
-                continue
-            best = max(((key, float(mh.jaccard(other))) for key, other in firsts
-                        if key != rec.id), key=lambda kv: kv[1], default=None)
-            if best is not None and best[1] >= self.settings.near_dup_threshold:
-                links[rec.id] = best
-            else:
-                firsts.append((rec.id, mh))
-        return links
-
-    def _near_copy_of(self, rec: ArticleRecord, mh, added: dict[str, Any]
-                      ) -> tuple[str, float | None] | None:
-        if rec.duplicate_of:  # linked upstream (clean stage); keep its decision
-            return rec.duplicate_of, None
-        if rec.id in self._prelinked:
-            return self._prelinked[rec.id]
-        if mh is None or self._index is None:
-            return None
-        best = self._index.find(mh, exclude=rec.id)
-        for key, other in added.items():  # canonical articles earlier in this batch
-            sim = float(mh.jaccard(other))
-            if sim >= self._index.threshold and (
-                    best is None or sim > best[1] or (sim == best[1] and key < best[0])):
-                best = (key, sim)
-        return best
-
-    def _ensure_index(self) -> None:
-        """Build the LSH index from the stored signatures of ok canonical articles, once."""
-        if self._index is not None:
-            return
-        index = dedup.NearDuplicateIndex(self.settings.near_dup_threshold)
-        q = (select(articles.c.id, articles.c.minhash)
-             .where(articles.c.outcome == "ok", articles.c.duplicate_of.is_(None),
-                    articles.c.minhash.is_not(None)))
-        with self.engine.connect() as conn:
-            for row in conn.execution_options(yield_per=2000).execute(q):
-                index.add(row.id, dedup.from_bytes(bytes(row.minhash)))
-        log.info("near-duplicate index: %d articles", len(index))
-        self._index = index
-
     # -- reading -------------------------------------------------------------------------
 
     def get(self, article_id: str) -> ArticleRecord | None:
@@ -461,86 +446,19 @@ class Store:
                                .where(articles.c.id == article_id)).scalar()
         return ArticleRecord.from_dict(json.loads(raw)) if raw is not None else None
 
-    def article_conditions(self, outcome: str | None = None, country: str | None = None,
-                           since: dt.date | str | None = None, until: dt.date | str | None = None,
-                           plover: str | None = None) -> list:
-        """WHERE clauses on ``articles`` for the shared filters.
-
-        ``country`` / ``plover`` keep articles with at least one event that matches both
-        (country as source or target); ``since``/``until`` compare the published date.
-        """
-        conds: list = []
-        if outcome:
-            conds.append(articles.c.outcome == outcome)
-        if since:
-            conds.append(articles.c.published >= _iso(since))
-        if until:
-            conds.append(articles.c.published <= _iso(until))
-        ev = self.event_conditions(country=country, plover=plover)
-        if ev:
-            conds.append(exists().where(events.c.article_id == articles.c.id, *ev))
-        return conds
-
-    @staticmethod
-    def event_conditions(country: str | None = None, plover: str | None = None) -> list:
-        conds: list = []
-        if country:
-            c = country.upper()
-            conds.append(or_(events.c.source_country == c, events.c.target_country == c))
-        if plover:
-            conds.append(events.c.plover == plover.upper())
-        return conds
-
-    @staticmethod
-    def article_order() -> list:
-        """Deterministic order for listings and exports: published (undated first), id."""
-        return [articles.c.published.asc().nulls_first(), articles.c.id.asc()]
-
-    def records(self, outcome: str | None = None, country: str | None = None,
-                since: dt.date | str | None = None, until: dt.date | str | None = None,
-                plover: str | None = None, limit: int | None = None, offset: int = 0
-                ) -> Iterator[ArticleRecord]:
-        """Stream stored records matching the filters (see ``article_conditions``)."""
-        q = (select(articles.c.record_json)
-             .where(*self.article_conditions(outcome, country, since, until, plover))
-             .order_by(*self.article_order()).offset(offset))
-        if limit is not None:
-            q = q.limit(limit)
-        with self.engine.connect() as conn:
-            for row in conn.execution_options(yield_per=500).execute(q):
-                yield ArticleRecord.from_dict(json.loads(row[0]))
+    def records(self, filters: Filters | None = None, *, limit: int | None = None,
+                offset: int = 0) -> Iterator[ArticleRecord]:
+        """Stream stored records matching ``filters`` (``reads.records``)."""
+        return reads.records(self, filters, limit=limit, offset=offset)
 
     def search(self, query: str, limit: int = 20, offset: int = 0) -> list[tuple[str, str]]:
         """Full-text search over article texts and quotes: ``(article_id, snippet)``."""
         with self.engine.connect() as conn:
             return fts.search(conn, self.dialect, query, limit, offset)
 
-    def stats(self) -> dict[str, Any]:
-        """Counts for ``eventwire stats`` and the web overview.
-
-        ``countries`` counts events by their source country (who acts);
-        ``actor_countries`` counts actors by country. Both skip unknown (null) countries.
-        """
-        def grouped(conn: Connection, col, *where) -> dict[str, int]:
-            q = (select(col, func.count()).where(col.is_not(None), *where).group_by(col)
-                 .order_by(func.count().desc(), col))
-            return {k: int(n) for k, n in conn.execute(q)}
-
-        with self.engine.connect() as conn:
-            n_articles = conn.execute(select(func.count()).select_from(articles)).scalar()
-            outcomes = {"ok": 0, "rejected": 0, "failed": 0}
-            outcomes.update(grouped(conn, articles.c.outcome))
-            near = conn.execute(select(func.count()).select_from(articles)
-                                .where(articles.c.duplicate_of.is_not(None))).scalar()
-            return {
-                "articles": int(n_articles or 0),
-                "outcomes": outcomes,
-                "near_duplicates": int(near or 0),
-                "countries": grouped(conn, events.c.source_country),
-                "actor_countries": grouped(conn, actors.c.country),
-                "event_types": grouped(conn, events.c.plover),
-                "quote_kinds": grouped(conn, quotes.c.kind),
-            }
+    def stats(self, filters: Filters | None = None) -> dict[str, Any]:
+        """Counts for ``eventwire stats`` (``reads.stats``)."""
+        return reads.stats(self, filters)
 
     def integrity_check(self) -> list[str]:
         """Problems found in the store; an empty list means it is consistent."""

@@ -1,23 +1,32 @@
 """The web UI and REST API over the store (``eventwire serve``).
 
 Every HTML page has a JSON twin under ``/api/…`` (datasette's pattern), both built from
-the same query functions in ``queries.py``. The server is read-only unless
-``settings.web_write_token`` is set; then ``POST /api/articles`` and the ``/submit`` form
-store records for a caller presenting that token (compared with ``hmac.compare_digest``).
-Errors share one body shape ``{"error": {"code", "message"}}`` (rendered as an HTML page
-for browsers on HTML routes), request bodies are capped at ``settings.web_max_body_bytes``
-(Content-Length and the streamed byte count), templates auto-escape, and every response
-carries a ``default-src 'self'`` Content-Security-Policy.
+the same query functions in ``queries.py``, whose filters are ``store.reads``'s: ``since``
+/ ``until`` are the publication date, ``event_since`` / ``event_until`` the event date, and
+negated or hypothetical events stay out of event tables and counts unless
+``include_flagged=true``. Downloads (``/events.csv``, ``/events.parquet``) are streamed
+through the export's writer (``store.table_files``), at most ``settings.web_max_rows``
+rows, stated in ``X-Eventwire-Row-Cap`` / ``X-Eventwire-Truncated``.
+
+The server is read-only unless ``settings.web_write_token`` is set; then ``POST
+/api/articles`` and ``POST /submit`` — the requests that run the pipeline — are served to a
+caller presenting that token (compared with ``hmac.compare_digest``; 401 without one, 403
+for a wrong one or on a read-only server). Their extraction runs in worker processes
+(``runners.article_workers``), where the article time limit holds, and the record goes
+through the link step into the store. Errors share one body shape ``{"error": {"code",
+"message"}}`` (rendered as an HTML page for browsers on HTML routes), request bodies are
+capped at ``settings.web_max_body_bytes`` (Content-Length and the streamed byte count),
+templates auto-escape, and every response carries a ``default-src 'self'``
+Content-Security-Policy.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hmac
-import io
 import json
 import logging
 import re
+import tempfile
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any, Iterator
@@ -34,14 +43,20 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from ..records import ArticleRecord
+# The pipeline's link step (``pipeline.link_near_duplicates`` is this function), imported
+# from ``dedup`` so that the server process stays free of the NLP stages: extraction runs
+# in worker processes.
+from ..dedup import link_near_duplicates
+from ..records import ArticleRecord, RawArticle
+from ..runners.article_workers import ArticleWorkers
 from ..settings import Settings
-from ..store import open_store
-from ..store.export import csv_value, table_schema
+from ..store import open_store, reads
+from ..store.reads import Filters
+from ..store.table_files import csv_text, write_parquet
 from . import queries
 from .charts import bar_chart_svg, continuous_months
 from .highlight import highlight_record, quoted_words, speaker_colours
-from .queries import ArticleFilters, EventFilters, actor_key
+from .queries import actor_key
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +73,8 @@ DOCS_CSP = ("default-src 'self'; img-src 'self' data: https://fastapi.tiangolo.c
             "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
             "worker-src 'self' blob:; object-src 'none'; frame-ancestors 'none'")
 COUNTRY = re.compile(r"^(?:[A-Za-z]{3})$")
+# A Parquet download is built in memory up to this size, then in a temporary file.
+PARQUET_SPOOL_BYTES = 16 * 1024 * 1024
 
 
 class ApiError(HTTPException):
@@ -186,40 +203,57 @@ def _country(name: str, value: str | None) -> str | None:
     return v.upper()
 
 
+def _filters(**values: str | None) -> Filters:
+    try:
+        return Filters.parse(values)
+    except ValueError as e:
+        raise ApiError(422, str(e)) from None
 
 
-def article_filters(
-    q: Annotated[str | None, Query(max_length=500, description="full-text search")] = None,
-    since: Annotated[str | None, Query(max_length=32, description="published on or after YYYY-MM-DD")] = None,
-    until: Annotated[str | None, Query(max_length=32, description="published on or before YYYY-MM-DD")] = None,
-    country: Annotated[str | None, Query(max_length=8, description="ISO-3 country of an event source or target")] = None,
-    outcome: Annotated[str | None, Query(max_length=16, description="ok | rejected | failed")] = None,
-) -> ArticleFilters:
-    out = _blank_to_none(outcome)
-    if out is not None and out not in queries.OUTCOMES:
-        raise ApiError(422, f"outcome must be one of {', '.join(queries.OUTCOMES)}, got {out!r}")
-    return ArticleFilters(q=_blank_to_none(q), since=_date("since", since),
-                          until=_date("until", until), country=_country("country", country),
-                          outcome=out)
+_FLAGGED_DOC = "true: keep negated and hypothetical events (left out by default)"
 
 
-def event_filters(
+def read_filters(
+    since: Annotated[str | None, Query(
+        max_length=32, description="article published on or after YYYY-MM-DD")] = None,
+    until: Annotated[str | None, Query(
+        max_length=32, description="article published on or before YYYY-MM-DD")] = None,
+    event_since: Annotated[str | None, Query(
+        max_length=32, description="event's own date wholly on or after YYYY-MM-DD")] = None,
+    event_until: Annotated[str | None, Query(
+        max_length=32, description="event's own date wholly on or before YYYY-MM-DD")] = None,
+    country: Annotated[str | None, Query(
+        max_length=8, description="ISO-3 country of an event's source or target")] = None,
+    source_country: Annotated[str | None, Query(
+        max_length=8, description="ISO-3 country of the event's source")] = None,
+    target_country: Annotated[str | None, Query(
+        max_length=8, description="ISO-3 country of the event's target")] = None,
     plover: Annotated[str | None, Query(max_length=16, description="PLOVER event type")] = None,
-    source_country: Annotated[str | None, Query(max_length=8)] = None,
-    target_country: Annotated[str | None, Query(max_length=8)] = None,
-    since: Annotated[str | None, Query(max_length=32, description="event date on or after YYYY-MM-DD")] = None,
-    until: Annotated[str | None, Query(max_length=32, description="event date on or before YYYY-MM-DD")] = None,
     quad_class: Annotated[str | None, Query(max_length=2, description="1-4")] = None,
-) -> EventFilters:
-    quad = _blank_to_none(quad_class)
-    if quad is not None and quad not in ("1", "2", "3", "4"):
-        raise ApiError(422, f"quad_class must be 1, 2, 3 or 4, got {quad!r}")
-    p = _blank_to_none(plover)
-    return EventFilters(plover=p.upper() if p else None,
-                        source_country=_country("source_country", source_country),
-                        target_country=_country("target_country", target_country),
-                        since=_date("since", since), until=_date("until", until),
-                        quad_class=int(quad) if quad else None)
+    actor: Annotated[str | None, Query(
+        max_length=300, description="actor name (any case) as event source or target")] = None,
+    outcome: Annotated[str | None, Query(
+        max_length=16, description="ok | rejected | failed")] = None,
+    include_flagged: Annotated[str | None, Query(max_length=8, description=_FLAGGED_DOC)] = None,
+) -> Filters:
+    """The read filters of ``store.reads`` (the same as ``eventwire export``'s)."""
+    return _filters(since=since, until=until, event_since=event_since, event_until=event_until,
+                    country=country, source_country=source_country,
+                    target_country=target_country, plover=plover, quad_class=quad_class,
+                    actor=actor, outcome=outcome, include_flagged=include_flagged)
+
+
+def flag_filter(
+    include_flagged: Annotated[str | None, Query(max_length=8, description=_FLAGGED_DOC)] = None,
+) -> Filters:
+    """Only the flagged-event rule, for the actor and dyad pages."""
+    return _filters(include_flagged=include_flagged)
+
+
+def search_text(
+    q: Annotated[str | None, Query(max_length=500, description="full-text search")] = None,
+) -> str | None:
+    return _blank_to_none(q)
 
 
 class Paging(BaseModel):
@@ -230,6 +264,12 @@ class Paging(BaseModel):
 def paging_params(page: Annotated[int, Query(ge=1, le=100_000)] = 1,
            per_page: Annotated[int, Query(ge=1, le=200)] = 50) -> Paging:
     return Paging(page=page, per_page=per_page)
+
+
+Filtered = Annotated[Filters, Depends(read_filters)]
+FlagOnly = Annotated[Filters, Depends(flag_filter)]
+Search = Annotated[str | None, Depends(search_text)]
+Paged = Annotated[Paging, Depends(paging_params)]
 
 
 class ArticleIn(BaseModel):
@@ -257,17 +297,22 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 # ---------------------------------------------------------------- the app
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *,
+               workers: ArticleWorkers | None = None) -> FastAPI:
     """Build the app over the store at ``settings.db`` (created empty when missing).
 
-    Raises ``StoreError`` when the store cannot be opened.
+    ``workers`` run the extractions of ``/submit`` and ``POST /api/articles`` (default:
+    ``ArticleWorkers(settings)``, started on the first one); the app shuts them down
+    when it stops. Raises ``StoreError`` when the store cannot be opened.
     """
     settings = settings or Settings.load()
     store = open_store(settings.db, settings, create=True)
+    workers = workers or ArticleWorkers(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
+        workers.close()
         store.close()
 
     app = FastAPI(title="eventwire", version="1", lifespan=lifespan,
@@ -276,6 +321,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "Every HTML page has a JSON twin under /api.")
     app.state.settings = settings
     app.state.store = store
+    app.state.workers = workers
     app.add_middleware(BodySizeLimit, max_bytes=settings.web_max_body_bytes)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -288,16 +334,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # ---- articles
     @app.get("/", response_class=HTMLResponse, summary="Article list (HTML)")
     @app.get("/articles", response_class=HTMLResponse, summary="Article list (HTML)")
-    def articles_page(request: Request, filters: Annotated[ArticleFilters, Depends(article_filters)],
-                      paging: Annotated[Paging, Depends(paging_params)]):
-        result = queries.list_articles(store, filters, paging.page, paging.per_page)
-        return page(request, "articles.html", result=result, filters=filters,
+    def articles_page(request: Request, q: Search, filters: Filtered, paging: Paged):
+        result = queries.list_articles(store, q, filters, paging.page, paging.per_page)
+        return page(request, "articles.html", result=result, q=q, filters=filters,
                     outcomes=queries.OUTCOMES)
 
     @app.get("/api/articles", summary="Article list", responses=ERROR_RESPONSES)
-    def articles_api(request: Request, filters: Annotated[ArticleFilters, Depends(article_filters)],
-                     paging: Annotated[Paging, Depends(paging_params)]) -> dict[str, Any]:
-        result = queries.list_articles(store, filters, paging.page, paging.per_page)
+    def articles_api(request: Request, q: Search, filters: Filtered,
+                     paging: Paged) -> dict[str, Any]:
+        result = queries.list_articles(store, q, filters, paging.page, paging.per_page)
         items = [dict(r, links={
             "self": f"/api/articles/{r['id']}", "html": f"/articles/{r['id']}"})
             for r in result.items]
@@ -314,8 +359,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # ---- actors
     @app.get("/actors/{key}", response_class=HTMLResponse, summary="One actor (HTML)")
-    def actor_page(request: Request, key: Annotated[str, _path_key()]):
-        data = _actor_data(store, key)
+    def actor_page(request: Request, key: Annotated[str, _path_key()], filters: FlagOnly):
+        data = _actor_data(store, key, filters)
         timeline = data["timeline"]
         months = continuous_months([r["month"] for r in timeline])
         by_month = {r["month"]: r for r in timeline}
@@ -323,51 +368,53 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         chart = bar_chart_svg(months, [(n.replace("_", " "), [by_month.get(m, {}).get(n, 0)
                                                                for m in months]) for n in names],
                               f"{data['name']}: activity by month", "count") if months else None
-        return page(request, "actor.html", actor=data, chart=chart)
+        return page(request, "actor.html", actor=data, chart=chart, filters=filters)
 
     @app.get("/api/actors/{key}", summary="One actor: names, roles, quotes, events, timeline",
              responses=ERROR_RESPONSES)
-    def actor_api(key: Annotated[str, _path_key()]) -> dict[str, Any]:
-        return jsonable_encoder(_actor_data(store, key))
+    def actor_api(key: Annotated[str, _path_key()], filters: FlagOnly) -> dict[str, Any]:
+        return jsonable_encoder(_actor_data(store, key, filters))
 
     # ---- events
     @app.get("/events", response_class=HTMLResponse, summary="Event table (HTML)")
-    def events_page(request: Request, filters: Annotated[EventFilters, Depends(event_filters)],
-                    paging: Annotated[Paging, Depends(paging_params)]):
+    def events_page(request: Request, filters: Filtered, paging: Paged):
         result = queries.list_events(store, filters, paging.page, paging.per_page)
         query = _query_string(request, drop=("page", "per_page"))
         return page(request, "events.html", result=result, filters=filters,
-                    facets=queries.event_facets(store), download_query=query)
+                    facets=queries.event_facets(store), download_query=query,
+                    row_cap=settings.web_max_rows)
 
     @app.get("/api/events", summary="Event list", responses=ERROR_RESPONSES)
-    def events_api(request: Request, filters: Annotated[EventFilters, Depends(event_filters)],
-                   paging: Annotated[Paging, Depends(paging_params)]) -> dict[str, Any]:
+    def events_api(request: Request, filters: Filtered, paging: Paged) -> dict[str, Any]:
         result = queries.list_events(store, filters, paging.page, paging.per_page)
         return _page_json(request, result, [_event_json(r) for r in result.items])
 
-    @app.get("/events.csv", summary="Filtered events as CSV", response_class=StreamingResponse,
-             responses={200: {"content": {"text/csv": {}}}})
-    def events_csv(filters: Annotated[EventFilters, Depends(event_filters)]):
-        return StreamingResponse(_csv_rows(queries.iter_events(store, filters)),
-                                 media_type="text/csv; charset=utf-8",
-                                 headers={"content-disposition": 'attachment; filename="events.csv"'})
+    download_doc = ("Streamed; at most settings.web_max_rows rows (EVENTWIRE_WEB_MAX_ROWS, "
+                    f"now {settings.web_max_rows}): the X-Eventwire-Row-Cap header states the "
+                    "cap and X-Eventwire-Truncated whether rows were left out.")
 
-    @app.get("/events.parquet", summary="Filtered events as Parquet",
+    @app.get("/events.csv", summary="Filtered events as CSV", description=download_doc,
+             response_class=StreamingResponse, responses={200: {"content": {"text/csv": {}}}})
+    def events_csv(filters: Filtered):
+        return _download(store, settings, "events", "csv", filters)
+
+    @app.get("/events.parquet", summary="Filtered events as Parquet", description=download_doc,
+             response_class=StreamingResponse,
              responses={200: {"content": {"application/vnd.apache.parquet": {}}}})
-    def events_parquet(filters: Annotated[EventFilters, Depends(event_filters)]):
-        return Response(_parquet_bytes(queries.iter_events(store, filters)),
-                        media_type="application/vnd.apache.parquet",
-                        headers={"content-disposition": 'attachment; filename="events.parquet"'})
+    def events_parquet(filters: Filtered):
+        return _download(store, settings, "events", "parquet", filters)
 
     # ---- dyads
     @app.get("/dyad", response_class=HTMLResponse, summary="Two countries over time (HTML)")
-    def dyad_page(request: Request, a: Annotated[str | None, Query(max_length=8)] = None,
+    def dyad_page(request: Request, filters: FlagOnly,
+                  a: Annotated[str | None, Query(max_length=8)] = None,
                   b: Annotated[str | None, Query(max_length=8)] = None):
         ca, cb = _country("a", a), _country("b", b)
+        top = queries.top_dyads(store, filters)
         if not (ca and cb):
-            return page(request, "dyad.html", dyad=None, a=ca, b=cb, chart=None,
-                        top=queries.top_dyads(store))
-        dyad = queries.dyad_series(store, ca, cb)
+            return page(request, "dyad.html", dyad=None, a=ca, b=cb, chart=None, top=top,
+                        filters=filters)
+        dyad = queries.dyad_series(store, ca, cb, filters)
         months = continuous_months([r["month"] for r in dyad["series"]])
         by_month = {r["month"]: r for r in dyad["series"]}
 
@@ -379,22 +426,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                        (f"{cb} → {ca}", values("b_to_a"))],
                               f"Goldstein sum by month, {ca} and {cb}",
                               "Goldstein sum") if months else None
-        return page(request, "dyad.html", dyad=dyad, a=ca, b=cb, chart=chart,
-                    top=queries.top_dyads(store))
+        return page(request, "dyad.html", dyad=dyad, a=ca, b=cb, chart=chart, top=top,
+                    filters=filters)
 
     @app.get("/api/dyad", summary="Monthly events and Goldstein between two countries",
              responses=ERROR_RESPONSES)
     def dyad_api(a: Annotated[str, Query(max_length=8, description="ISO-3 country")],
-                 b: Annotated[str, Query(max_length=8, description="ISO-3 country")]) -> dict[str, Any]:
+                 b: Annotated[str, Query(max_length=8, description="ISO-3 country")],
+                 filters: FlagOnly) -> dict[str, Any]:
         ca, cb = _country("a", a), _country("b", b)
         if not (ca and cb):
             raise ApiError(422, "a and b must both be ISO-3 country codes")
-        return queries.dyad_series(store, ca, cb)
+        return queries.dyad_series(store, ca, cb, filters)
 
-    # ---- submit
+    # ---- writes: extraction in a worker process, then the link step and the store
+    def extract_and_store(raw: RawArticle) -> ArticleRecord:
+        record = workers.extract(raw)
+        store.write(link_near_duplicates([record], store.near_duplicate_index()))
+        return store.get(record.id) or record
+
     @app.get("/submit", response_class=HTMLResponse, summary="Paste or upload an article (HTML)")
     def submit_form(request: Request):
-        return page(request, "submit.html", writable=settings.web_write_token is not None)
+        return page(request, "submit.html")
 
     @app.post("/submit", response_class=HTMLResponse, include_in_schema=False)
     def submit_page(request: Request, text: Annotated[str, Form()] = "",
@@ -403,43 +456,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     url: Annotated[str, Form(max_length=2000)] = "",
                     title: Annotated[str, Form(max_length=1000)] = "",
                     token: Annotated[str, Form(max_length=1000)] = ""):
+        _require_write_token(settings, token or _bearer(request))
         body = text
         if file is not None and file.filename:
             body = file.file.read().decode("utf-8", errors="replace")
         if not body.strip():
             raise ApiError(422, "paste some text or HTML, or choose a file")
-        presented = token or _bearer(request)
-        if presented:
-            _check_token(settings, presented)
-        record = _extract(body, _date("published", published), url or None, title or None,
-                          settings)
-        stored = False
-        if presented:
-            store.write([record])
-            stored = True
-        note = ("stored" if stored else
-                "not stored: this server is read-only" if settings.web_write_token is None else
-                "not stored: give the write token to store it")
-        return page(request, "article.html", notice=note, stored=stored, **_article_context(record))
+        record = extract_and_store(_raw(body, _date("published", published), url or None,
+                                        title or None))
+        return page(request, "article.html", notice="stored", stored=True,
+                    **_article_context(record))
 
     @app.post("/api/articles", status_code=201, summary="Extract one article and store it",
               responses={**ERROR_RESPONSES, 401: {"model": ErrorBody}, 403: {"model": ErrorBody},
                          413: {"model": ErrorBody}})
     def create_article(request: Request, article: ArticleIn) -> JSONResponse:
-        presented = _bearer(request)
-        if settings.web_write_token is None:
-            raise ApiError(403, "this server is read-only: start it with --write-token to accept writes",
-                           code="read_only")
-        if not presented:
-            raise ApiError(401, "send the write token as 'Authorization: Bearer <token>'",
-                           headers={"WWW-Authenticate": "Bearer"})
-        _check_token(settings, presented)
+        _require_write_token(settings, _bearer(request))
         if (article.text is None) == (article.html is None):
             raise ApiError(422, "give exactly one of text or html")
         body = article.text if article.text is not None else article.html
-        record = _extract(body or "", article.published, article.url, article.title, settings,
-                          is_html=article.html is not None)
-        store.write([record])
+        record = extract_and_store(_raw(body or "", article.published, article.url,
+                                        article.title, is_html=article.html is not None))
         return JSONResponse(record.to_dict(), status_code=201,
                             headers={"location": f"/api/articles/{record.id}"})
 
@@ -452,7 +489,7 @@ def _templates(settings: Settings) -> Jinja2Templates:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined)
     env.globals.update(actor_key=actor_key, query_string=_query_string, quoted_words=quoted_words,
-                       writable=settings.web_write_token is not None)
+                       flag_words=_flag_words, writable=settings.web_write_token is not None)
     env.filters["sectors"] = lambda s: " ".join(s.split()) if isinstance(s, str) else " ".join(s or ())
     return Jinja2Templates(env=env)
 
@@ -518,17 +555,25 @@ def _article_context(record: ArticleRecord) -> dict[str, Any]:
             "actor_names": names, "colours": speaker_colours(record)}
 
 
-def _actor_data(store, key: str) -> dict[str, Any]:
+def _actor_data(store, key: str, filters: Filters) -> dict[str, Any]:
     actor = queries.find_actor(store, key)
     if actor is None:
         raise ApiError(404, f"no actor with key {key!r}")
     return {"key": actor.key, "name": actor.name, "country": actor.country, "names": actor.names,
             "kinds": actor.kinds, "sectors": actor.sectors, "roles": actor.roles,
             "n_articles": actor.n_articles,
+            "include_flagged": filters.include_flagged,
             "quotes": queries.actor_quotes(store, actor),
-            "events_as_source": [_event_json(r) for r in queries.actor_events(store, actor, "source")],
-            "events_as_target": [_event_json(r) for r in queries.actor_events(store, actor, "target")],
-            "timeline": queries.actor_timeline(store, actor)}
+            "events_as_source": [_event_json(r) for r in
+                                 queries.actor_events(store, actor, "source", filters)],
+            "events_as_target": [_event_json(r) for r in
+                                 queries.actor_events(store, actor, "target", filters)],
+            "timeline": queries.actor_timeline(store, actor, filters)}
+
+
+def _flag_words(event: dict[str, Any]) -> str:
+    """Why an event row is flagged, in words: "negated", "hypothetical" or both."""
+    return ", ".join(name for name in reads.FLAGGED_BY if event.get(name))
 
 
 def _event_json(row: dict[str, Any]) -> dict[str, Any]:
@@ -562,63 +607,60 @@ def _bearer(request: Request) -> str | None:
     return value.strip() or None if scheme.lower() == "bearer" else None
 
 
-def _check_token(settings: Settings, presented: str) -> None:
+def _require_write_token(settings: Settings, presented: str | None) -> None:
+    """Every request that runs the pipeline needs the write token: 403 on a read-only
+    server or for a wrong token, 401 when none is given."""
     expected = settings.web_write_token
     if expected is None:
-        raise ApiError(403, "this server is read-only: start it with --write-token to accept writes",
-                       code="read_only")
+        raise ApiError(403, "this server is read-only: start it with --write-token to accept "
+                            "articles", code="read_only")
+    if not presented:
+        raise ApiError(401, "send the write token as 'Authorization: Bearer <token>' (or in "
+                            "the form's token field)", headers={"WWW-Authenticate": "Bearer"})
     if not hmac.compare_digest(presented.encode(), expected.encode()):
         raise ApiError(403, "wrong write token")
 
 
-def _extract(body: str, published: dt.date | None, url: str | None, title: str | None,
-             settings: Settings, is_html: bool | None = None) -> ArticleRecord:
-    """``pipeline.extract`` for one submitted article, honouring an explicit text/HTML choice
-    (``extract`` guesses HTML from a leading ``<``, which a JSON client need not rely on)."""
-    from ..pipeline import process
-    from ..records import RawArticle
-
+def _raw(body: str, published: dt.date | None, url: str | None, title: str | None,
+         is_html: bool | None = None) -> RawArticle:
+    """A submitted article, honouring an explicit text/HTML choice (``extract`` guesses
+    HTML from a leading ``<``, which a JSON client need not rely on)."""
     html = is_html if is_html is not None else body.lstrip()[:1] == "<"
-    raw = RawArticle(source="web:submit", text=None if html else body, html=body if html else None,
-                     title=title, url=url, published=published)
-    return next(process([raw], settings))
+    return RawArticle(source="web:submit", text=None if html else body,
+                      html=body if html else None, title=title, url=url, published=published)
 
 
-def _export_rows(rows: Iterator[dict[str, Any]], names: list[str]) -> Iterator[list[dict[str, Any]]]:
-    """Chunks of rows keyed like ``table_schema("events")`` (the CLI export's columns)."""
-    chunk: list[dict[str, Any]] = []
-    for row in rows:
-        out = {k: row.get(k) for k in names}
-        if out.get("published"):
-            out["published"] = dt.date.fromisoformat(out["published"])
-        chunk.append(out)
-        if len(chunk) == 1_000:
+def _download(store, settings: Settings, table: str, fmt: str, filters: Filters
+              ) -> StreamingResponse:
+    """``table``'s filtered rows as a streamed CSV or Parquet download, capped at
+    ``settings.web_max_rows`` rows (the headers state the cap and whether it cut)."""
+    cap = max(0, settings.web_max_rows)
+    truncated = reads.count_rows(store, table, filters, at_most=cap + 1) > cap
+    rows = reads.iter_rows(store, table, filters, limit=cap)
+    headers = {"content-disposition": f'attachment; filename="{table}.{fmt}"',
+               "x-eventwire-row-cap": str(cap),
+               "x-eventwire-truncated": "true" if truncated else "false"}
+    if fmt == "csv":
+        return StreamingResponse((text.encode("utf-8") for text in csv_text(rows, table)),
+                                 media_type="text/csv; charset=utf-8", headers=headers)
+    # Parquet keeps its footer at the end, so the file is built first — batch by batch into
+    # a spooled temporary file (in memory up to PARQUET_SPOOL_BYTES, then on disk) — and
+    # then streamed from it.
+    spool = tempfile.SpooledTemporaryFile(max_size=PARQUET_SPOOL_BYTES)
+    try:
+        write_parquet(rows, table, spool)
+        size = spool.tell()
+        spool.seek(0)
+    except BaseException:
+        spool.close()
+        raise
+    return StreamingResponse(_file_chunks(spool), media_type="application/vnd.apache.parquet",
+                             headers={**headers, "content-length": str(size)})
+
+
+def _file_chunks(spool, size: int = 64 * 1024) -> Iterator[bytes]:
+    try:
+        while chunk := spool.read(size):
             yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _csv_rows(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
-    names = table_schema("events").names
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(names)
-    for chunk in _export_rows(rows, names):
-        writer.writerows([[csv_value(r[k]) for k in names] for r in chunk])
-        yield buf.getvalue()
-        buf.seek(0)
-        buf.truncate()
-    yield buf.getvalue()
-
-
-def _parquet_bytes(rows: Iterator[dict[str, Any]]) -> bytes:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    schema = table_schema("events")
-    out = io.BytesIO()
-    with pq.ParquetWriter(out, schema) as writer:
-        for chunk in _export_rows(rows, schema.names):
-            writer.write_batch(pa.RecordBatch.from_pylist(chunk, schema=schema))
-    return out.getvalue()
+    finally:
+        spool.close()

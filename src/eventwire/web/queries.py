@@ -1,28 +1,28 @@
 """Read queries behind the web pages: article lists, actor pages, event tables and dyads.
 
 SQLAlchemy Core over the store's tables (``store/schema.py``) with bound parameters only,
-so one code path serves SQLite and PostgreSQL. List queries never read ``record_json`` or
-``text`` (the heavy columns); they filter and count on indexed columns (``published``,
-``outcome``, ``plover``, the dyad index). Full-text search goes through ``Store.search``
-(FTS5 on SQLite) and the other filters are applied to its hits in SQL.
-
-Dates in the store are ISO strings at their granularity (``2021-02-03``, ``2021-02``,
-``2021``), so date filters compare strings: a month-granular date sorts before every day
-of that month and is kept by an ``until`` inside the month, dropped by a ``since`` after
-its first day.
+so one code path serves SQLite and PostgreSQL. What a filter means comes from
+``store.reads`` (the one read path ``eventwire export`` and ``stats`` use too): ``since`` /
+``until`` are the publication date, ``event_since`` / ``event_until`` the event's own
+date, and negated or hypothetical events are left out of every event table and count
+unless ``include_flagged``. List queries never read ``record_json`` or ``text`` (the heavy
+columns); they filter and count on indexed columns (``published``, ``outcome``,
+``plover``, the dyad index). Full-text search goes through ``Store.search`` (FTS5 on
+SQLite) and the other filters are applied to its hits in SQL.
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 from sqlalchemy import and_, case, distinct, func, literal, or_, select
 from sqlalchemy.engine import Connection
 
+from ..store import reads
+from ..store.reads import Filters
 from ..store.schema import actors, articles, events, quotes
 
 # Full-text hits fetched before the other filters apply; a query matching more articles
@@ -30,7 +30,7 @@ from ..store.schema import actors, articles, events, quotes
 SEARCH_CAP = 5_000
 # Rows an actor page lists per section (quotes, events as source, events as target).
 ACTOR_ROWS_CAP = 500
-OUTCOMES = ("ok", "rejected", "failed")
+OUTCOMES = reads.OUTCOMES
 
 ARTICLE_LIST_COLUMNS = (
     articles.c.id, articles.c.title, articles.c.source, articles.c.url, articles.c.published,
@@ -64,23 +64,6 @@ def parse_actor_key(key: str) -> tuple[str, str | None]:
 
 # ---------------------------------------------------------------- articles
 
-@dataclass(frozen=True)
-class ArticleFilters:
-    q: str | None = None
-    since: dt.date | None = None
-    until: dt.date | None = None
-    country: str | None = None
-    outcome: str | None = None
-
-    def conditions(self, store) -> list:
-        """The store's own article filters, so the list matches ``eventwire export``.
-
-        ``country`` keeps articles with an event whose source or target has that country.
-        """
-        return store.article_conditions(outcome=self.outcome, country=self.country,
-                                        since=self.since, until=self.until)
-
-
 @dataclass
 class Page:
     items: list[dict[str, Any]]
@@ -95,13 +78,14 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
-def list_articles(store, filters: ArticleFilters, page: int, per_page: int) -> Page:
-    """One page of articles (newest first, or best match first when searching)."""
+def list_articles(store, q: str | None, filters: Filters, page: int, per_page: int) -> Page:
+    """One page of articles (newest first, or best match first when searching), filtered
+    as the ``articles`` table of ``eventwire export`` is."""
     offset = (page - 1) * per_page
-    conds = filters.conditions(store)
+    conds = reads.conditions("articles", filters)
     with store.engine.connect() as conn:
-        if filters.q:
-            return _search_articles(store, conn, filters.q, conds, page, per_page)
+        if q:
+            return _search_articles(store, conn, q, conds, page, per_page)
         total = conn.execute(select(func.count()).select_from(articles).where(*conds)).scalar_one()
         rows = conn.execute(
             select(*ARTICLE_LIST_COLUMNS).where(*conds)
@@ -129,64 +113,24 @@ def _search_articles(store, conn: Connection, q: str, conds: list, page: int,
 
 # ---------------------------------------------------------------- events
 
-@dataclass(frozen=True)
-class EventFilters:
-    plover: str | None = None
-    source_country: str | None = None
-    target_country: str | None = None
-    since: dt.date | None = None
-    until: dt.date | None = None
-    quad_class: int | None = None
-
-    def conditions(self) -> list:
-        conds = []
-        if self.plover:
-            conds.append(events.c.plover == self.plover)
-        if self.source_country:
-            conds.append(events.c.source_country == self.source_country)
-        if self.target_country:
-            conds.append(events.c.target_country == self.target_country)
-        if self.quad_class is not None:
-            conds.append(events.c.quad_class == self.quad_class)
-        when = func.coalesce(events.c.date_value, articles.c.published)
-        if self.since:
-            conds.append(when >= self.since.isoformat())
-        if self.until:
-            # "< next day" keeps values that start with the day ("2021-02-28T…") and
-            # coarser ones ("2021-02"), without relying on collation tricks
-            conds.append(when < (self.until + dt.timedelta(days=1)).isoformat())
-        return conds
+_EVENTS = events.join(articles, articles.c.id == events.c.article_id)
 
 
-def _events_select(filters: EventFilters):
-    return (select(*EVENT_COLUMNS, articles.c.published, articles.c.title)
-            .select_from(events.join(articles, articles.c.id == events.c.article_id))
-            .where(*filters.conditions()))
-
-
-def list_events(store, filters: EventFilters, page: int, per_page: int) -> Page:
-    """One page of events, newest article first."""
+def list_events(store, filters: Filters, page: int, per_page: int) -> Page:
+    """One page of events (newest article first), filtered as the ``events`` table of
+    ``eventwire export`` is; each row carries ``flagged``."""
+    conds = reads.conditions("events", filters)
     with store.engine.connect() as conn:
-        total = conn.execute(
-            select(func.count()).select_from(
-                events.join(articles, articles.c.id == events.c.article_id))
-            .where(*filters.conditions())).scalar_one()
+        total = conn.execute(select(func.count()).select_from(_EVENTS).where(*conds)
+                             ).scalar_one()
         rows = conn.execute(
-            _events_select(filters)
+            select(*EVENT_COLUMNS, reads.flagged().label("flagged"), articles.c.published,
+                   articles.c.title)
+            .select_from(_EVENTS).where(*conds)
             .order_by(articles.c.published.is_(None), articles.c.published.desc(),
                       events.c.article_id, events.c.idx)
             .limit(per_page).offset((page - 1) * per_page)).mappings().all()
     return Page([dict(r) for r in rows], total, page, per_page)
-
-
-def iter_events(store, filters: EventFilters, chunk: int = 1_000) -> Iterator[dict[str, Any]]:
-    """Every event matching the filters, streamed in storage order (for downloads)."""
-    with store.engine.connect() as conn:
-        result = conn.execution_options(stream_results=True).execute(
-            _events_select(filters).order_by(events.c.article_id, events.c.idx))
-        for batch in result.mappings().partitions(chunk):
-            for row in batch:
-                yield dict(row)
 
 
 def event_facets(store) -> dict[str, list]:
@@ -280,20 +224,27 @@ def actor_quotes(store, actor: ActorSummary) -> list[dict[str, Any]]:
     return rows
 
 
-def actor_events(store, actor: ActorSummary, side: str) -> list[dict[str, Any]]:
+def _flag_rule(filters: Filters) -> list:
+    """The flagged-event rule of ``filters`` alone (other event filters do not apply
+    to actor and dyad pages)."""
+    return reads.event_conditions(Filters(include_flagged=filters.include_flagged))
+
+
+def actor_events(store, actor: ActorSummary, side: str, filters: Filters) -> list[dict[str, Any]]:
     """Events with the actor as ``source`` or ``target`` (newest first)."""
     actor_col = events.c.source_actor if side == "source" else events.c.target_actor
-    stmt = (select(*EVENT_COLUMNS, articles.c.title, articles.c.published)
-            .select_from(events.join(articles, articles.c.id == events.c.article_id)
-                         .join(actors, _actor_join(actor.names, actor.country,
-                                                   events.c.article_id, actor_col)))
+    stmt = (select(*EVENT_COLUMNS, reads.flagged().label("flagged"), articles.c.title,
+                   articles.c.published)
+            .select_from(_EVENTS.join(actors, _actor_join(actor.names, actor.country,
+                                                          events.c.article_id, actor_col)))
+            .where(*_flag_rule(filters))
             .order_by(articles.c.published.desc(), events.c.article_id, events.c.idx)
             .limit(ACTOR_ROWS_CAP))
     with store.engine.connect() as conn:
         return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
-def actor_timeline(store, actor: ActorSummary) -> list[dict[str, Any]]:
+def actor_timeline(store, actor: ActorSummary, filters: Filters) -> list[dict[str, Any]]:
     """Per month of publication: articles naming the actor, their quotes and events."""
     month = func.substr(articles.c.published, 1, 7)
     mentioned = (select(actors.c.article_id, actors.c.actor_id)
@@ -310,10 +261,10 @@ def actor_timeline(store, actor: ActorSummary) -> list[dict[str, Any]]:
 
     def ev(col):
         return (select(month.label("month"), func.count().label("n"))
-                .select_from(events.join(articles, articles.c.id == events.c.article_id)
-                             .join(mentioned, and_(mentioned.c.article_id == events.c.article_id,
-                                                   mentioned.c.actor_id == col)))
-                .where(articles.c.published.is_not(None)).group_by(month))
+                .select_from(_EVENTS.join(mentioned, and_(
+                    mentioned.c.article_id == events.c.article_id, mentioned.c.actor_id == col)))
+                .where(articles.c.published.is_not(None), *_flag_rule(filters))
+                .group_by(month))
 
     series: dict[str, dict[str, Any]] = {}
     with store.engine.connect() as conn:
@@ -336,7 +287,7 @@ def _event_month():
     return func.coalesce(own, func.substr(articles.c.published, 1, 7))
 
 
-def dyad_series(store, a: str, b: str) -> dict[str, Any]:
+def dyad_series(store, a: str, b: str, filters: Filters) -> dict[str, Any]:
     """Monthly event counts and Goldstein sums/means between two countries, both directions."""
     month = _event_month().label("month")
     direction = case((events.c.source_country == a, literal("a_to_b")),
@@ -345,8 +296,7 @@ def dyad_series(store, a: str, b: str) -> dict[str, Any]:
                and_(events.c.source_country == b, events.c.target_country == a))
     stmt = (select(month, direction, func.count().label("n"),
                    func.sum(events.c.goldstein).label("total"))
-            .select_from(events.join(articles, articles.c.id == events.c.article_id))
-            .where(pair).group_by(month, direction))
+            .select_from(_EVENTS).where(pair, *_flag_rule(filters)).group_by(month, direction))
     months: dict[str | None, dict[str, Any]] = {}
     with store.engine.connect() as conn:
         for r in conn.execute(stmt):
@@ -384,7 +334,7 @@ def _with_totals(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def top_dyads(store, limit: int = 20) -> list[dict[str, Any]]:
+def top_dyads(store, filters: Filters, limit: int = 20) -> list[dict[str, Any]]:
     """Country pairs with the most events (either direction), for the dyad page's index."""
     lo = case((events.c.source_country < events.c.target_country, events.c.source_country),
               else_=events.c.target_country).label("a")
@@ -392,7 +342,7 @@ def top_dyads(store, limit: int = 20) -> list[dict[str, Any]]:
               else_=events.c.source_country).label("b")
     stmt = (select(lo, hi, func.count().label("n"))
             .where(events.c.source_country.is_not(None), events.c.target_country.is_not(None),
-                   events.c.source_country != events.c.target_country)
+                   events.c.source_country != events.c.target_country, *_flag_rule(filters))
             .group_by(lo, hi).order_by(func.count().desc(), lo, hi).limit(limit))
     with store.engine.connect() as conn:
         return [dict(r) for r in conn.execute(stmt).mappings()]
