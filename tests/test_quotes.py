@@ -422,3 +422,44 @@ def test_cue_verb_coordinated_into_a_reported_clause_is_the_reporters():
     quotes, _ = _run(text)
     called = [q for q in quotes if q.cue and q.cue.text == "called"]
     assert called and called[0].speaker and "Petrauskas" in called[0].speaker.name
+
+
+# ------------------------------------------- the speaker is the head of the source phrase
+
+@pytest.mark.model
+@pytest.mark.parametrize("text, content, head, not_speaker", [
+    ("John Smith, a senior fellow at the Brookings Institution, said the plan would fail badly.",
+     "plan would fail", "John Smith", "Brookings"),
+    ("The plan would fail badly, said John Smith, chairman of the Senate Budget Committee.",
+     "plan would fail", "John Smith", "Committee"),
+    ("A spokeswoman for the State Department, Jane Doe, said the talks would resume next week.",
+     "talks would resume", "Jane Doe", "State Department"),
+    ("Trump's campaign manager, Kellyanne Conway, told reporters the polls were wrong.",
+     "polls were wrong", "Kellyanne Conway", "Trump"),
+    ("Senator Jane Doe of Ohio said the bill was dead in the Senate.",
+     "bill was dead", "Jane Doe", "Ohio"),
+    ("Clinton's aides said the speech would go ahead on Monday.",
+     "speech would go", "aides", "Clinton"),
+    ("“The economy is slowing,” said Anna Berg, an economist at Nordea Bank in Oslo.",
+     "economy is slowing", "Anna Berg", "Nordea"),
+])
+def test_speaker_is_the_head_of_the_source_phrase(text, content, head, not_speaker):
+    q, actors = _one(text, content)
+    assert q.speaker is not None
+    said = text[q.speaker.span[0]:q.speaker.span[1]]
+    assert said.endswith(head) and not_speaker not in said, said
+    assert not_speaker not in q.speaker.name
+    if q.speaker.actor is not None:
+        (actor,) = [a for a in actors if a.id == q.speaker.actor]
+        assert not_speaker not in actor.name
+
+
+@pytest.mark.model
+def test_source_head_on_parsed_phrases():
+    from eventwire.nlp import get_nlp
+    from eventwire.quotes.syntax import source_head
+
+    doc = get_nlp(Settings())("The Pentagon's top spokesman said the strike was lawful.")
+    assert doc[slice(*source_head(doc, 0, 5))].text == "top spokesman"
+    doc = get_nlp(Settings())("He said so.")
+    assert source_head(doc, 0, 1) == (0, 1)  # a pronoun is its own head

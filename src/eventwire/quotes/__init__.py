@@ -132,14 +132,17 @@ _RELATIVE = frozenset({"which", "who", "that"})
 
 def _speaker(text: str, actors: list[Actor], span: tuple[int, int] | None,
              doc=None) -> Speaker | None:
-    """The speaker at ``span``, resolved to an actor; a relative pronoun ("Israel, which
-    opposes the deal") stands for the noun its clause hangs from (the mention stays the
-    pronoun, as with "he")."""
+    """The speaker at ``span``, resolved to an actor: the head of the source phrase
+    (``syntax.source_head``: "X, a fellow at Y" → X, "Y's aides" → aides), never another
+    name inside it. A relative pronoun ("Israel, which opposes the deal") stands for the
+    noun its clause hangs from (the mention stays the pronoun, as with "he")."""
     if span is None:
         return None
     s, e = _trim(text, *span)
     if s >= e:
         return None
+    if doc is not None:
+        s, e = _head_chars(doc, s, e)
     actor = actor_for_span(actors, (s, e))
     name = text[s:e]
     if actor is None and doc is not None and name.lower() in _RELATIVE:
@@ -148,6 +151,19 @@ def _speaker(text: str, actors: list[Actor], span: tuple[int, int] | None,
             actor = actor_for_span(actors, antecedent)
             name = text[antecedent[0]:antecedent[1]]
     return Speaker(actor.id if actor else None, actor.name if actor else name, (s, e))
+
+
+def _head_chars(doc, s: int, e: int) -> tuple[int, int]:
+    """Character range of the head of the source phrase at ``[s, e)``."""
+    from .syntax import source_head
+
+    span = doc.char_span(s, e, alignment_mode="expand")
+    if span is None or len(span) == 0:
+        return s, e
+    a, b = source_head(doc, span.start, span.end)
+    if a >= b:
+        return s, e
+    return doc[a].idx, doc[b - 1].idx + len(doc[b - 1])
 
 
 def _antecedent(doc, s: int, e: int) -> tuple[int, int] | None:
@@ -260,7 +276,7 @@ def _lift_to_reporting_verb(doc, text, actors, marked, cues, q: Quote) -> Quote:
         return q
     s, e = _snap(content, marked)
     return Quote(_kind(text, (s, e), marked), text[s:e], (s, e),
-                 _speaker(text, actors, subject), Cue(verb.text, (verb.idx, verb.idx + len(verb))),
+                 _speaker(text, actors, subject, doc), Cue(verb.text, (verb.idx, verb.idx + len(verb))),
                  q.confidence)
 
 
@@ -317,7 +333,7 @@ def _recover_speaker(doc, text, actors, marked, cues, q: Quote) -> Quote:
             cue = None  # only a governing cue: a nearby one may be someone else's
     if cue is None:
         return q
-    speaker = _speaker(text, actors, _subject_span(cue))
+    speaker = _speaker(text, actors, _subject_span(cue), doc)
     if speaker is None:
         return q
     return Quote(q.kind, q.text, q.span, speaker, q.cue or Cue(cue.text, (cue.idx, cue.idx + len(cue))),
@@ -383,7 +399,7 @@ def _direct_by_rule(doc, text, actors, marked, cues, found: list[Quote]) -> list
         i += 1
         cue_span = (cue.idx, cue.idx + len(cue))
         out.append(Quote(_kind(text, span, marked), text[span[0]:span[1]], span,
-                         _speaker(text, actors, _subject_span(cue)),
+                         _speaker(text, actors, _subject_span(cue), doc),
                          Cue(cue.text, cue_span), 0.5))
     return out
 
@@ -408,7 +424,7 @@ def _indirect_by_rule(doc, text, actors, marked, cues) -> list[Quote]:
             if toks and to:
                 cue_end = to[0].idx + len(to[0])
                 out.append(Quote("indirect", "", (toks[0].idx, toks[-1].idx + len(toks[-1])),
-                                 _speaker(text, actors, _subject_span(t)),
+                                 _speaker(text, actors, _subject_span(t), doc),
                                  Cue(text[t.idx:cue_end], (t.idx, cue_end)), 0.4))
             continue
         if cues.get(lem, 0) < _RULE_CUE_RATE or t.pos_ != "VERB":
@@ -416,7 +432,8 @@ def _indirect_by_rule(doc, text, actors, marked, cues) -> list[Quote]:
         for c in t.children:
             if c.dep_ in ("ccomp", "xcomp") and len(list(c.subtree)) >= 3:
                 s, e = c.left_edge.idx, c.right_edge.idx + len(c.right_edge)
-                out.append(Quote("indirect", "", (s, e), _speaker(text, actors, _subject_span(t)),
+                out.append(Quote("indirect", "", (s, e),
+                                 _speaker(text, actors, _subject_span(t), doc),
                                  Cue(t.text, (t.idx, t.idx + len(t))), 0.4))
                 break
     snapped = [_snap(_trim(text, *q.span, punct=",;:"), marked) for q in out]
