@@ -463,3 +463,32 @@ def test_source_head_on_parsed_phrases():
     assert doc[slice(*source_head(doc, 0, 5))].text == "top spokesman"
     doc = get_nlp(Settings())("He said so.")
     assert source_head(doc, 0, 1) == (0, 1)  # a pronoun is its own head
+
+
+# ---------------------------------------------------- kinds of attribution that are not speech
+
+@pytest.mark.model
+@pytest.mark.parametrize("text, content, kind", [
+    ("Most economists believe the recession will end next year.", "recession will end", "belief"),
+    ("A new poll shows Clinton leading Trump by four points in Ohio.", "four points", "evidence"),
+    ("The study found that the vaccine cut infections by half.", "vaccine cut", "evidence"),
+    ("Turnout fell sharply in the north, according to a report by the election commission.",
+     "Turnout fell", "evidence"),
+    ("The lawsuit alleges that the company hid the defects for years.", "hid the defects",
+     "document"),
+    ("The minister said the border would stay closed until March.", "border would stay",
+     "indirect"),
+])
+def test_attribution_kinds(text, content, kind):
+    q, _ = _one(text, content)
+    assert q.kind == kind
+
+
+def test_attribution_kind_lexicon_reads_its_roles():
+    from eventwire.quotes.cues import load_attribution_kinds
+
+    table = load_attribution_kinds()
+    assert table["cue"]["believe"] == "belief" and table["cue"]["show"] == "evidence"
+    assert table["source"]["poll"] == "evidence" and table["source"]["lawsuit"] == "document"
+    assert set(table["cue"].values()) | set(table["source"].values()) == {
+        "belief", "evidence", "document"}

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from ..records import CleanArticle, Quote, Span, content_id
+from ..records import QUOTE_KINDS, CleanArticle, Quote, Span, content_id
 from ..settings import Settings
 
 log = logging.getLogger(__name__)
@@ -281,7 +281,7 @@ def _prf(tp: int, n_pred: int, n_gold: int) -> dict[str, float]:
 
 
 def metrics(c: Counter, articles: int) -> dict:
-    kinds = ("direct", "indirect", "mixed")
+    kinds = QUOTE_KINDS
     return {
         "articles": articles,
         "gold": c["gold"], "predicted": c["pred"], "matched": c["matched"],
