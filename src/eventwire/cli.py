@@ -189,6 +189,9 @@ def export(
     since: Optional[str] = typer.Option(None, help="published on or after YYYY-MM-DD"),
     until: Optional[str] = typer.Option(None, help="published on or before YYYY-MM-DD"),
     plover: Optional[str] = typer.Option(None, help="only events of this PLOVER type"),
+    kind: Optional[str] = typer.Option(None, help="only quotes of this kind (direct, indirect, mixed, "
+                                                  "belief, evidence, document); other tables: "
+                                                  "articles with one"),
 ) -> None:
     """Write stored records out as JSON Lines, CSV or Parquet."""
     from .store import StoreError, open_store
@@ -200,6 +203,10 @@ def export(
         raise _usage(f"--table must be one of {', '.join(TABLES)}")
     if format == "parquet" and str(out) == "-":
         raise _usage("Parquet cannot go to stdout; give a file with --out")
+    from .records import QUOTE_KINDS
+
+    if kind and kind not in QUOTE_KINDS:
+        raise _usage(f"--kind must be one of {', '.join(QUOTE_KINDS)}")
     settings = _settings(db=db)
     try:
         store = open_store(settings.db, settings, create=False)
@@ -207,7 +214,7 @@ def export(
         err.print(f"[red]error:[/red] {e}")
         raise typer.Exit(EXIT_STORE) from None
     filters = {"outcome": outcome, "country": country, "since": _parse_date(since),
-               "until": _parse_date(until), "plover": plover}
+               "until": _parse_date(until), "plover": plover, "kind": kind}
     n = export_store(store, format, out, table=table, filters=filters)
     store.close()
     err.print(f"wrote {n} rows to {out}")

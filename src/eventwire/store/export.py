@@ -9,7 +9,9 @@ streamed in chunks of ``CHUNK_ROWS``, never loaded whole.
 Filters (all optional): ``outcome``; ``since``/``until`` on the published date; ``country``
 (ISO-3) keeps events whose source or target has it, actors of that country, quotes whose
 speaker is such an actor, and for dates/articles/JSONL the articles with such an event;
-``plover`` keeps events of that type and, for the other tables, articles with one.
+``plover`` keeps events of that type and, for the other tables, articles with one;
+``kind`` keeps quotes of that kind (``direct``, ``indirect``, ``mixed``, ``belief``,
+``evidence``, ``document``) and, for the other tables and JSONL, articles with one.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import Boolean, Float, Integer, Select, exists, select
 
+from ..records import QUOTE_KINDS
 from .schema import actors, articles, dates, events, quotes
 from .sqlstore import Store
 
@@ -76,10 +79,21 @@ def table_schema(table: str) -> pa.Schema:
 
 def _filters(filters: Mapping[str, Any] | None) -> dict[str, Any]:
     f = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
-    unknown = set(f) - {"outcome", "country", "since", "until", "plover"}
+    unknown = set(f) - {"outcome", "country", "since", "until", "plover", "kind"}
     if unknown:
         raise ValueError(f"unknown export filters: {', '.join(sorted(unknown))}")
+    if "kind" in f and f["kind"] not in QUOTE_KINDS:
+        raise ValueError(f"unknown quote kind {f['kind']!r}; choose one of {', '.join(QUOTE_KINDS)}")
     return f
+
+
+def _kind_conditions(table: str, kind: str | None) -> list:
+    """Quotes of ``kind``; for any other table, articles holding such a quote."""
+    if not kind:
+        return []
+    if table == "quotes":
+        return [quotes.c.kind == kind]
+    return [exists().where(quotes.c.article_id == articles.c.id, quotes.c.kind == kind)]
 
 
 def table_query(store: Store, table: str, filters: Mapping[str, Any] | None = None) -> Select:
@@ -89,7 +103,8 @@ def table_query(store: Store, table: str, filters: Mapping[str, Any] | None = No
     if table == "articles":
         return (select(*_columns(table))
                 .where(*store.article_conditions(f.get("outcome"), country, f.get("since"),
-                                                 f.get("until"), plover))
+                                                 f.get("until"), plover),
+                       *_kind_conditions(table, f.get("kind")))
                 .order_by(*store.article_order()))
     t = _FACT[table]
     conds = store.article_conditions(f.get("outcome"), None, f.get("since"), f.get("until"))
@@ -108,6 +123,7 @@ def table_query(store: Store, table: str, filters: Mapping[str, Any] | None = No
         if plover:
             conds.append(exists().where(events.c.article_id == articles.c.id,
                                         *store.event_conditions(plover=plover)))
+    conds += _kind_conditions(table, f.get("kind"))
     key = t.c.actor_id if table == "actors" else t.c.idx
     return (select(*_columns(table)).join_from(t, articles, articles.c.id == t.c.article_id)
             .where(*conds).order_by(*store.article_order(), key))
@@ -154,7 +170,8 @@ def _write_jsonl(store: Store, filters, fh: TextIO) -> int:
     f = _filters(filters)
     q = (select(articles.c.record_json)
          .where(*store.article_conditions(f.get("outcome"), f.get("country"), f.get("since"),
-                                          f.get("until"), f.get("plover")))
+                                          f.get("until"), f.get("plover")),
+                *_kind_conditions("articles", f.get("kind")))
          .order_by(*store.article_order()))
     n = 0
     with store.engine.connect() as conn:

@@ -34,7 +34,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from ..records import ArticleRecord
+from ..records import QUOTE_KINDS, ArticleRecord
 from ..settings import Settings
 from ..store import open_store
 from ..store.export import csv_value, table_schema
@@ -203,6 +203,16 @@ def article_filters(
                           outcome=out)
 
 
+def quote_kind(
+    kind: Annotated[str | None, Query(max_length=16, description="only quotes of this kind: direct | "
+                                      "indirect | mixed | belief | evidence | document")] = None,
+) -> str | None:
+    k = _blank_to_none(kind)
+    if k is not None and k not in QUOTE_KINDS:
+        raise ApiError(422, f"kind must be one of {', '.join(QUOTE_KINDS)}, got {k!r}")
+    return k
+
+
 def event_filters(
     plover: Annotated[str | None, Query(max_length=16, description="PLOVER event type")] = None,
     source_country: Annotated[str | None, Query(max_length=8)] = None,
@@ -314,8 +324,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # ---- actors
     @app.get("/actors/{key}", response_class=HTMLResponse, summary="One actor (HTML)")
-    def actor_page(request: Request, key: Annotated[str, _path_key()]):
-        data = _actor_data(store, key)
+    def actor_page(request: Request, key: Annotated[str, _path_key()],
+                   kind: Annotated[str | None, Depends(quote_kind)]):
+        data = _actor_data(store, key, kind)
         timeline = data["timeline"]
         months = continuous_months([r["month"] for r in timeline])
         by_month = {r["month"]: r for r in timeline}
@@ -323,12 +334,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         chart = bar_chart_svg(months, [(n.replace("_", " "), [by_month.get(m, {}).get(n, 0)
                                                                for m in months]) for n in names],
                               f"{data['name']}: activity by month", "count") if months else None
-        return page(request, "actor.html", actor=data, chart=chart)
+        return page(request, "actor.html", actor=data, chart=chart, kind=kind,
+                    kinds=QUOTE_KINDS)
 
     @app.get("/api/actors/{key}", summary="One actor: names, roles, quotes, events, timeline",
              responses=ERROR_RESPONSES)
-    def actor_api(key: Annotated[str, _path_key()]) -> dict[str, Any]:
-        return jsonable_encoder(_actor_data(store, key))
+    def actor_api(key: Annotated[str, _path_key()],
+                  kind: Annotated[str | None, Depends(quote_kind)]) -> dict[str, Any]:
+        return jsonable_encoder(_actor_data(store, key, kind))
 
     # ---- events
     @app.get("/events", response_class=HTMLResponse, summary="Event table (HTML)")
@@ -518,14 +531,14 @@ def _article_context(record: ArticleRecord) -> dict[str, Any]:
             "actor_names": names, "colours": speaker_colours(record)}
 
 
-def _actor_data(store, key: str) -> dict[str, Any]:
+def _actor_data(store, key: str, kind: str | None = None) -> dict[str, Any]:
     actor = queries.find_actor(store, key)
     if actor is None:
         raise ApiError(404, f"no actor with key {key!r}")
     return {"key": actor.key, "name": actor.name, "country": actor.country, "names": actor.names,
             "kinds": actor.kinds, "sectors": actor.sectors, "roles": actor.roles,
             "n_articles": actor.n_articles,
-            "quotes": queries.actor_quotes(store, actor),
+            "quotes": queries.actor_quotes(store, actor, kind),
             "events_as_source": [_event_json(r) for r in queries.actor_events(store, actor, "source")],
             "events_as_target": [_event_json(r) for r in queries.actor_events(store, actor, "target")],
             "timeline": queries.actor_timeline(store, actor)}
