@@ -492,3 +492,44 @@ def test_attribution_kind_lexicon_reads_its_roles():
     assert table["source"]["poll"] == "evidence" and table["source"]["lawsuit"] == "document"
     assert set(table["cue"].values()) | set(table["source"].values()) == {
         "belief", "evidence", "document"}
+
+
+@pytest.mark.parametrize("quoted, title", [
+    ("“Fox & Friends,”", True), ("‘Directly To White People’", True),
+    ("“The Art of the Deal.”", True), ("“We will not back down,”", False),
+    ("\"Quiet,\"", False), ("“A disaster, Frankly.”", False),
+])
+def test_short_quoted_titles_are_not_quotes(quoted, title):
+    from eventwire.quotes import _is_title
+    from eventwire.records import Quote
+
+    text = f"He appeared on {quoted} on Monday."
+    s = text.index(quoted)
+    q = Quote("direct", quoted, (s, s + len(quoted)))
+    assert _is_title(text, q) is title
+
+
+def test_a_continuation_paragraph_joins_the_quote_it_continues():
+    from eventwire.quotes import _merge_continuations
+    from eventwire.records import Cue, Quote, Speaker
+
+    text = "“We will build it,” Ruiz said.\n\n“The money is there.”\n\nThe council met."
+    who = Speaker(None, "Ruiz", (text.index("Ruiz"), text.index("Ruiz") + 4))
+    first = Quote("direct", "“We will build it,”", (0, text.index(" Ruiz")), who,
+                  Cue("said", (text.index("said"), text.index("said") + 4)))
+    s = text.index("“The money")
+    second = Quote("direct", "“The money is there.”", (s, s + 21), who)
+    (one,) = _merge_continuations(text, [first, second], 5000)
+    assert one.span == (0, s + 21) and one.speaker == who and one.cue == first.cue
+    other = Quote("direct", second.text, second.span, Speaker(None, "Lee", (0, 1)))
+    assert len(_merge_continuations(text, [first, other], 5000)) == 2
+
+
+@pytest.mark.model
+def test_split_quote_with_a_long_attribution_is_one_quote():
+    text = ("“His legend will live on in this city,” said Dino Spencer, who now runs the gym "
+            "where the young boxer trained for years before his first title. "
+            "“His stories will live on here, and his example too.”")
+    q, _ = _one(text, "legend will live on")
+    assert "His stories" in q.text and q.kind == "direct" and len(q.parts) == 2
+    assert q.speaker and "Spencer" in q.speaker.name

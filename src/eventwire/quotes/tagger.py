@@ -66,6 +66,8 @@ CRF_PARAMS = {"c1": 0.4, "c2": 0.6, "max_iterations": 100,
 # of train, content / linked F1: 0.6746 / 0.6070 at 0.5, 0.6758 / 0.6077 at 0.3, 0.6725 /
 # 0.6032 at 0.15; 0.6730 / 0.6053 without the split).
 _SPLIT_RATE = 0.3
+# the most tokens between the two parts of a split quote around their cue
+_SPLIT_GAP = 20
 
 
 
@@ -288,7 +290,7 @@ def decode(doc, tagger, text: str | None = None, marked=None) -> list[TaggedAttr
             cs = sorted(cs)
             merged: list[tuple[int, int]] = []
             for c in cs:
-                if merged and merged[-1][1] <= q[0] and c[0] >= q[1] and _gap(merged[-1], c) <= 12:
+                if merged and merged[-1][1] <= q[0] and c[0] >= q[1] and _gap(merged[-1], c) <= _SPLIT_GAP:
                     merged[-1] = (merged[-1][0], c[1])  # split quote: "…," she said, "…"
                 else:
                     merged.append(c)
