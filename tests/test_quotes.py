@@ -533,3 +533,20 @@ def test_split_quote_with_a_long_attribution_is_one_quote():
     q, _ = _one(text, "legend will live on")
     assert "His stories" in q.text and q.kind == "direct" and len(q.parts) == 2
     assert q.speaker and "Spencer" in q.speaker.name
+
+
+@pytest.mark.model
+def test_content_over_a_cue_participle_is_split():
+    from eventwire.quotes.cues import load_cues
+    from eventwire.quotes.tagger import _split_coordinated
+
+    text = ("Obama called the agreement a historic step for the planet, applauding the "
+            "leadership of the negotiators.")
+    doc, inq = _parsed(text)
+    rates = [load_cues().get(t.lemma_.lower(), 0.0) for t in doc]
+    a = [t.i for t in doc if t.text == "the"][0]
+    conts, cues = _split_coordinated(doc, [(a, len(doc) - 1)], inq, rates)
+    if not cues:
+        pytest.xfail("the parse does not make 'applauding' a participle clause here")
+    assert [doc[s:e].text for s, e in cues] == ["applauding"]
+    assert doc[slice(*conts[0])].text == "the agreement a historic step for the planet"

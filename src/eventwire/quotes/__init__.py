@@ -590,7 +590,9 @@ def _is_title(text: str, q: Quote) -> bool:
 def _merge_continuations(text: str, quotes: list[Quote], max_chars: int) -> list[Quote]:
     """A direct quote continued by the next paragraph's quoted words alone (no cue of its
     own, the same speaker) is one quote with two parts, as PolNeAR annotates it
-    ('“A,” Sanders said.⏎⏎“B.”': 72 such paragraphs merged, 27 apart in train)."""
+    ('“A,” Sanders said.⏎⏎“B.”': 72 such paragraphs merged, 27 apart in train) — unless
+    a sentence of narration ends the first paragraph ('… Trump added. He then asked the
+    crowd.⏎⏎“B?”': a quote never runs over the narrator's words)."""
     out: list[Quote] = []
     for q in quotes:
         prev = out[-1] if out else None
@@ -598,6 +600,7 @@ def _merge_continuations(text: str, quotes: list[Quote], max_chars: int) -> list
                 and q.speaker is not None and q.speaker == prev.speaker
                 and text[prev.span[1]:q.span[0]].count("\n") >= 1
                 and _next_paragraph(text, prev.span[1]) == q.span[0]
+                and _sentences_in(text[prev.span[1]:q.span[0]]) <= 1
                 and q.span[1] - prev.span[0] <= max_chars):
             s, e = prev.span[0], q.span[1]
             out[-1] = Quote("direct", text[s:e], (s, e), prev.speaker, prev.cue, prev.confidence)

@@ -332,17 +332,26 @@ def _cut_at_sentences(doc, a: int, b: int, inq: Sequence[bool]) -> list[tuple[in
 def _split_coordinated(doc, conts, inq, rates):
     """``that he will fight on and refuses to answer questions``: an unquoted content that
     runs over a coordinated cue verb is two attributions; the first ends before the
-    conjunction, the second is what follows the verb, with the verb as its cue."""
+    conjunction, the second is what follows the verb, with the verb as its cue. So does
+    one running over a cue participle or an unlinked coordinated cue verb after a comma
+    ("… a historic step, applauding America's leadership"; "…, attacked Rubio for …"):
+    a quote never spans two attributions (held-out tenth of train: content F1 +0.002)."""
     out, extra = [], []
     for a, b in conts:
         cut = None
         for i in range(a + 1, b - 1):
             t = doc[i]
-            if not inq[i] and t.pos_ == "VERB" and t.dep_ == "conj" and rates[i] >= _SPLIT_RATE:
+            if inq[i] or t.pos_ != "VERB" or rates[i] < _SPLIT_RATE:
+                continue
+            if t.dep_ == "conj":
                 cc = [c.i for c in t.head.children if c.dep_ == "cc" and a < c.i < i]
                 if cc:
                     cut = (cc[-1], i)
                     break
+            if t.dep_ in ("conj", "advcl") and doc[i - 1].text == "," and i - 1 > a \
+                    and (t.dep_ == "conj" or t.tag_ == "VBG"):
+                cut = (i - 1, i)
+                break
         if cut is None:
             out.append((a, b))
             continue
