@@ -550,3 +550,14 @@ def test_content_over_a_cue_participle_is_split():
         pytest.xfail("the parse does not make 'applauding' a participle clause here")
     assert [doc[s:e].text for s, e in cues] == ["applauding"]
     assert doc[slice(*conts[0])].text == "the agreement a historic step for the planet"
+
+
+@pytest.mark.model
+def test_quote_signed_with_a_dash_and_a_name():
+    text = ("Readers wrote to us after the debate.\n"
+            "“He is ignorant of our culture and our lives, and he does not care.”― Pamela Padilla\u00a0\n"
+            "“Maybe we can build a wall around him instead of the border.” — Steve Quinlan.\n")
+    quotes, _ = _run(text)
+    by = {q.text[:10]: q for q in quotes}
+    assert by["“He is ign"].speaker and by["“He is ign"].speaker.name == "Pamela Padilla"
+    assert by["“Maybe we "].speaker and by["“Maybe we "].speaker.name == "Steve Quinlan"

@@ -66,6 +66,7 @@ def attribute_quotes(doc, article: CleanArticle, actors: list[Actor], settings: 
     found = [_lift_to_reporting_verb(doc, text, actors, marked, cues, q) for q in found]
     found = _join_split_quotes(text, marked, found)
     found = [_recover_speaker(doc, text, actors, marked, cues, q) for q in found]
+    found = [_dash_speaker(doc, text, actors, q) for q in found]
     found.extend(_direct_by_rule(doc, text, actors, marked, cues, found))
     # rules fill what the tagger left: +0.004 content F1 on the held-out tenth of train
     found.extend(_indirect_by_rule(doc, text, actors, marked, cues))
@@ -379,6 +380,26 @@ def _recover_speaker(doc, text, actors, marked, cues, q: Quote) -> Quote:
         return q
     return Quote(q.kind, q.text, q.span, speaker, q.cue or Cue(cue.text, (cue.idx, cue.idx + len(cue))),
                  q.confidence)
+
+
+_DASH_NAME = re.compile(r"[\s\u00a0]*[―—–-][\s\u00a0]*((?:[A-Z][\w.'’\-]*[\s\u00a0]*){1,5})"
+                        r"[.\s\u00a0]*$")
+
+
+def _dash_speaker(doc, text, actors, q: Quote) -> Quote:
+    """``“…” ― Pamela Padilla`` (a quotation signed with a dash and a name closing its
+    paragraph): the name is the speaker of a quote that has none."""
+    if q.speaker is not None:
+        return q
+    nl = text.find("\n", q.span[1])
+    tail = text[q.span[1]:len(text) if nl < 0 else nl]
+    m = _DASH_NAME.match(tail) if len(tail) <= 60 else None
+    if m is None:
+        return q
+    s = q.span[1] + m.start(1)
+    e = s + len(m.group(1).rstrip(" \u00a0."))
+    speaker = _speaker(text, actors, (s, e), doc)
+    return replace(q, speaker=speaker) if speaker else q
 
 
 def _subject_span(tok) -> tuple[int, int] | None:
