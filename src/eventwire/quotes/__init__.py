@@ -149,7 +149,16 @@ def _speaker(text: str, actors: list[Actor], span: tuple[int, int] | None,
     if s >= e:
         return None
     if doc is not None:
+        if text[s:e].lower() in ("'s", "’s"):  # a possessive ending stands for its possessor
+            # (the "'s" of "let's" is "us", and stays)
+            tok = doc.char_span(s, e, alignment_mode="expand")
+            if tok is not None and len(tok) == 1 and tok[0].dep_ == "case":
+                from .syntax import noun_phrase
+
+                s, e = _chars(doc, noun_phrase(tok[0].head))
         s, e = _head_chars(doc, s, e)
+    if not any(ch.isalnum() for ch in text[s:e]):
+        return None  # punctuation names no one
     actor = actor_for_span(actors, (s, e))
     name = text[s:e]
     if actor is None and doc is not None and name.lower() in _RELATIVE:
