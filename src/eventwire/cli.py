@@ -398,6 +398,10 @@ def train_quotes(
     data: Optional[Path] = typer.Option(None, help="PolNeAR root (default: ../shared/data/polnear)"),
     seed: int = typer.Option(13),
     out: Optional[Path] = typer.Option(None, help="where to write the weights (default: inside the package)"),
+    holdout: bool = typer.Option(False, help="train on 9/10 of train and score the held-out tenth "
+                                             "(the tuning loop; give --out a scratch folder)"),
+    lexicons: bool = typer.Option(False, help="first recount the cue lexicon (knowledge/cues.tsv) "
+                                              "from train"),
 ) -> None:
     """Train the quote tagger on PolNeAR train and print the dev score."""
     from .training.quotes import train_quote_model
@@ -406,7 +410,10 @@ def train_quotes(
     data = data or settings.shared_dir / "data/polnear"
     if not (data / "train").is_dir():
         raise _usage(f"{data} has no train/ folder")
-    result = train_quote_model(data, seed=seed, out=out, settings=settings, log=err)
+    if holdout and out is None:
+        raise _usage("--holdout writes scratch weights: give --out a folder outside the package")
+    result = train_quote_model(data, seed=seed, out=out, settings=settings, log=err,
+                               holdout=holdout, lexicons=lexicons)
     print(json.dumps(result, indent=2))
 
 
