@@ -331,6 +331,9 @@ def _with_parts(marked: list[MarkedQuote], q: Quote) -> Quote:
     return replace(q, parts=parts or (q.span,))
 
 
+_DESCRIBING = frozenset({"know", "consider", "regard", "view"})
+
+
 def _attribution_kind(doc, q: Quote) -> Quote:
     """``belief``, ``evidence`` or ``document`` for an attribution that is not speech
     (``knowledge/attribution_kinds.tsv``): a cue of belief ("believes", "fears") or of
@@ -342,11 +345,14 @@ def _attribution_kind(doc, q: Quote) -> Quote:
     cue_lemmas = []
     if q.cue is not None:
         span = doc.char_span(q.cue.span[0], q.cue.span[1], alignment_mode="expand")
-        cue_lemmas = [t.lemma_.lower() for t in span or () if not t.is_punct]
+        # "known for", "considered" as a participle describe, they hold no belief
+        cue_lemmas = [t.lemma_.lower() for t in span or ()
+                      if not t.is_punct and not (t.tag_ == "VBN" and t.lemma_ in _DESCRIBING)]
     source = None
     if q.speaker is not None:
         span = doc.char_span(q.speaker.span[0], q.speaker.span[1], alignment_mode="expand")
-        if span is not None and len(span) and span.root.pos_ in ("NOUN", "PROPN"):
+        # a common noun only: "the Post" reported is a newspaper, not a blog post
+        if span is not None and len(span) and span.root.pos_ == "NOUN":
             source = span.root.lemma_.lower()
     cue_kinds = [table["cue"][x] for x in cue_lemmas if x in table["cue"]]
     source_kind = table["source"].get(source) if source else None
