@@ -549,3 +549,19 @@ def test_quote_signed_with_a_dash_and_a_name():
     by = {q.text[:10]: q for q in quotes}
     assert by["“He is ign"].speaker and by["“He is ign"].speaker.name == "Pamela Padilla"
     assert by["“Maybe we "].speaker and by["“Maybe we "].speaker.name == "Steve Quinlan"
+
+
+@pytest.mark.model
+def test_reported_content_ends_before_a_trailing_relative_clause():
+    from eventwire.quotes import _without_trailing_aside
+    from eventwire.records import Quote
+
+    text = ("She has no illusions about Putin's threat to the Baltic countries, whose leaders "
+            "privately despair over the talks.")
+    doc, _ = _parsed(text)
+    s = text.index("Putin")
+    q = Quote("indirect", text[s:-1], (s, len(text) - 1))
+    cut = _without_trailing_aside(doc, text, [], q)
+    assert cut.text == "Putin's threat to the Baltic countries"
+    direct = Quote("direct", q.text, q.span)
+    assert _without_trailing_aside(doc, text, [], direct) is direct

@@ -71,6 +71,7 @@ def attribute_quotes(doc, article: CleanArticle, actors: list[Actor], settings: 
     # rules fill what the tagger left: +0.004 content F1 on the held-out tenth of train
     found.extend(_indirect_by_rule(doc, text, actors, marked, cues))
     found = [_after_dateline(text, marked, q) for q in found]
+    found = [_without_trailing_aside(doc, text, marked, q) for q in found]
     found = [q for q in found if not _is_title(text, q)]
     kept = _without_overlaps(found, settings.max_quote_chars)
     final = _continuations(text, marked, cues, kept, settings.max_quote_chars, doc)
@@ -309,6 +310,27 @@ def _after_dateline(text: str, marked: list[MarkedQuote], q: Quote) -> Quote:
     if end is None or end >= q.span[1]:
         return q
     return _respan(text, marked, q, *_trim(text, end, q.span[1]))
+
+
+def _without_trailing_aside(doc, text, marked, q: Quote) -> Quote:
+    """A reported content that ends in a non-restrictive relative clause ("…, whose leaders
+    privately despair over …") ends before it: the clause is the reporter's aside, not
+    the speaker's words. Held-out tenth of train: strict linked F1 +0.002, content F1
+    unchanged (a trailing appositive or adverbial clause cut the same way lowers both)."""
+    if q.kind == "direct":
+        return q
+    span = doc.char_span(q.span[0], q.span[1], alignment_mode="expand")
+    if span is None or len(span) < 4:
+        return q
+    inside = [m.span for m in marked if m.span[0] < q.span[1] and q.span[0] < m.span[1]]
+    for t in span[2:]:
+        if t.dep_ == "relcl" and doc[t.left_edge.i - 1].text == "," \
+                and span.start <= t.head.i < span.end and t.right_edge.i >= span.end - 2 \
+                and not any(a <= t.idx < b for a, b in inside):
+            s, e = _trim(text, q.span[0], doc[t.left_edge.i - 1].idx, punct=",;:")
+            if len(text[s:e].split()) >= 2:
+                return _respan(text, marked, q, s, e)
+    return q
 
 
 def _respan(text: str, marked: list[MarkedQuote], q: Quote, s: int, e: int) -> Quote:
