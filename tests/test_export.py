@@ -158,6 +158,25 @@ def test_filters(filled, tmp_path):
         count(colour="red")
 
 
+def test_kind_filter(filled, tmp_path):
+    from dataclasses import replace
+
+    store, recs = filled
+    rec = make_record(6)
+    store.write([replace(rec, quotes=tuple(replace(q, kind="document") for q in rec.quotes))])
+
+    def count(fmt="parquet", table="quotes", **filters):
+        return export_store(store, fmt, tmp_path / f"f.{fmt}", table=table, filters=filters)
+
+    assert count(kind="direct") == 6
+    assert count(kind="document") == 1     # the longest kind name fits the kind column
+    assert count(kind="belief") == 0
+    assert count(table="events", kind="document") == 1   # articles holding such a quote
+    assert count("jsonl", kind="document") == 1
+    with pytest.raises(ValueError, match="unknown quote kind"):
+        count(kind="rumour")
+
+
 def test_dash_writes_to_stdout(filled, capsys):
     store, _ = filled
     assert export_store(store, "csv", "-", table="dates") == 6

@@ -113,12 +113,20 @@ def test_multi_paragraph_quote_is_one_quote():
 
 
 @pytest.mark.model
-def test_split_quote_is_one_quote():
-    text = ("“We are ready to sign the agreement,” the foreign minister said, "
-            "“and we will not wait any longer for the other side.”")
-    q, _ = _one(text, "ready to sign")
-    assert "will not wait" in q.text and q.kind == "direct"
-    assert q.speaker and "minister" in q.speaker.name
+@pytest.mark.parametrize("text, first, second, speaker", [
+    ("“We are ready to sign the agreement,” the foreign minister said, "
+     "“and we will not wait any longer for the other side.”",
+     "ready to sign", "will not wait", "minister"),
+    # a long attribution between the parts: still one quote, as PolNeAR annotates it
+    ("“His legend will live on in this city,” said Dino Spencer, who now runs the gym "
+     "where the young boxer trained for years before his first title. "
+     "“His stories will live on here, and his example too.”",
+     "legend will live on", "His stories", "Spencer"),
+])
+def test_split_quote_is_one_quote(text, first, second, speaker):
+    q, _ = _one(text, first)
+    assert second in q.text and q.kind == "direct" and len(q.parts) == 2
+    assert q.speaker and speaker in q.speaker.name
     assert q.cue and q.cue.text == "said"
 
 
@@ -327,18 +335,25 @@ def test_unquoted_content_ends_with_its_sentence():
 
 
 @pytest.mark.model
-def test_content_over_coordinated_cue_verb_is_split():
+@pytest.mark.parametrize("text, first, contents, cue", [
+    ("Sanders insists that he will fight on and refuses to answer questions about it.", "that",
+     ["that he will fight on", "to answer questions about it"], "refuses"),
+    # a quote never spans two attributions: a cue participle after a comma starts another
+    ("Obama called the agreement a historic step for the planet, applauding the leadership "
+     "of the negotiators.", "the",
+     ["the agreement a historic step for the planet", "the leadership of the negotiators"],
+     "applauding"),
+])
+def test_content_over_coordinated_cue_verb_is_split(text, first, contents, cue):
     from eventwire.quotes.cues import load_cues
     from eventwire.quotes.tagger import _split_coordinated
 
-    text = "Sanders insists that he will fight on and refuses to answer questions about it."
     doc, inq = _parsed(text)
     rates = [load_cues().get(t.lemma_.lower(), 0.0) for t in doc]
-    a = [t.i for t in doc if t.text == "that"][0]
+    a = [t.i for t in doc if t.text == first][0]
     conts, cues = _split_coordinated(doc, [(a, len(doc) - 1)], inq, rates)
-    assert [doc[s:e].text for s, e in conts] == ["that he will fight on",
-                                                 "to answer questions about it"]
-    assert [doc[s:e].text for s, e in cues] == ["refuses"]
+    assert [doc[s:e].text for s, e in conts] == contents
+    assert [doc[s:e].text for s, e in cues] == [cue]
 
 
 @pytest.mark.model
@@ -422,3 +437,131 @@ def test_cue_verb_coordinated_into_a_reported_clause_is_the_reporters():
     quotes, _ = _run(text)
     called = [q for q in quotes if q.cue and q.cue.text == "called"]
     assert called and called[0].speaker and "Petrauskas" in called[0].speaker.name
+
+
+# ------------------------------------------- the speaker is the head of the source phrase
+
+@pytest.mark.model
+@pytest.mark.parametrize("text, content, head, not_speaker", [
+    ("John Smith, a senior fellow at the Brookings Institution, said the plan would fail badly.",
+     "plan would fail", "John Smith", "Brookings"),
+    ("The plan would fail badly, said John Smith, chairman of the Senate Budget Committee.",
+     "plan would fail", "John Smith", "Committee"),
+    ("A spokeswoman for the State Department, Jane Doe, said the talks would resume next week.",
+     "talks would resume", "Jane Doe", "State Department"),
+    ("Trump's campaign manager, Kellyanne Conway, told reporters the polls were wrong.",
+     "polls were wrong", "Kellyanne Conway", "Trump"),
+    ("Senator Jane Doe of Ohio said the bill was dead in the Senate.",
+     "bill was dead", "Jane Doe", "Ohio"),
+    ("Clinton's aides said the speech would go ahead on Monday.",
+     "speech would go", "aides", "Clinton"),
+    ("“The economy is slowing,” said Anna Berg, an economist at Nordea Bank in Oslo.",
+     "economy is slowing", "Anna Berg", "Nordea"),
+])
+def test_speaker_is_the_head_of_the_source_phrase(text, content, head, not_speaker):
+    q, actors = _one(text, content)
+    assert q.speaker is not None
+    said = text[q.speaker.span[0]:q.speaker.span[1]]
+    assert said.endswith(head) and not_speaker not in said, said
+    assert not_speaker not in q.speaker.name
+    if q.speaker.actor is not None:
+        (actor,) = [a for a in actors if a.id == q.speaker.actor]
+        assert not_speaker not in actor.name
+
+
+@pytest.mark.model
+def test_source_head_on_parsed_phrases():
+    from eventwire.nlp import get_nlp
+    from eventwire.quotes.syntax import source_head
+
+    doc = get_nlp(Settings())("The Pentagon's top spokesman said the strike was lawful.")
+    assert doc[slice(*source_head(doc, 0, 5))].text == "top spokesman"
+    doc = get_nlp(Settings())("He said so.")
+    assert source_head(doc, 0, 1) == (0, 1)  # a pronoun is its own head
+
+
+# ---------------------------------------------------- kinds of attribution that are not speech
+
+@pytest.mark.model
+@pytest.mark.parametrize("text, content, kind", [
+    ("Most economists believe the recession will end next year.", "recession will end", "belief"),
+    ("A new poll shows Clinton leading Trump by four points in Ohio.", "four points", "evidence"),
+    ("The study found that the vaccine cut infections by half.", "vaccine cut", "evidence"),
+    ("Turnout fell sharply in the north, according to a report by the election commission.",
+     "Turnout fell", "evidence"),
+    ("The lawsuit alleges that the company hid the defects for years.", "hid the defects",
+     "document"),
+    ("The minister said the border would stay closed until March.", "border would stay",
+     "indirect"),
+])
+def test_attribution_kinds(text, content, kind):
+    q, _ = _one(text, content)
+    assert q.kind == kind
+
+
+def test_attribution_kind_lexicon_reads_its_roles():
+    from eventwire.quotes.cues import load_attribution_kinds
+
+    table = load_attribution_kinds()
+    assert table["cue"]["believe"] == "belief" and table["cue"]["show"] == "evidence"
+    assert table["source"]["poll"] == "evidence" and table["source"]["lawsuit"] == "document"
+    assert set(table["cue"].values()) | set(table["source"].values()) == {
+        "belief", "evidence", "document"}
+
+
+@pytest.mark.parametrize("quoted, title", [
+    ("“Fox & Friends,”", True), ("‘Directly To White People’", True),
+    ("“The Art of the Deal.”", True), ("“We will not back down,”", False),
+    ("\"Quiet,\"", False), ("“A disaster, Frankly.”", False),
+])
+def test_short_quoted_titles_are_not_quotes(quoted, title):
+    from eventwire.quotes import _is_title
+    from eventwire.records import Quote
+
+    text = f"He appeared on {quoted} on Monday."
+    s = text.index(quoted)
+    q = Quote("direct", quoted, (s, s + len(quoted)))
+    assert _is_title(text, q) is title
+
+
+def test_a_continuation_paragraph_joins_the_quote_it_continues():
+    from eventwire.quotes import _merge_continuations
+    from eventwire.records import Cue, Quote, Speaker
+
+    text = "“We will build it,” Ruiz said.\n\n“The money is there.”\n\nThe council met."
+    who = Speaker(None, "Ruiz", (text.index("Ruiz"), text.index("Ruiz") + 4))
+    first = Quote("direct", "“We will build it,”", (0, text.index(" Ruiz")), who,
+                  Cue("said", (text.index("said"), text.index("said") + 4)))
+    s = text.index("“The money")
+    second = Quote("direct", "“The money is there.”", (s, s + 21), who)
+    (one,) = _merge_continuations(text, [first, second], 5000)
+    assert one.span == (0, s + 21) and one.speaker == who and one.cue == first.cue
+    other = Quote("direct", second.text, second.span, Speaker(None, "Lee", (0, 1)))
+    assert len(_merge_continuations(text, [first, other], 5000)) == 2
+
+
+@pytest.mark.model
+def test_quote_signed_with_a_dash_and_a_name():
+    text = ("Readers wrote to us after the debate.\n"
+            "“He is ignorant of our culture and our lives, and he does not care.”― Pamela Padilla\u00a0\n"
+            "“Maybe we can build a wall around him instead of the border.” — Steve Quinlan.\n")
+    quotes, _ = _run(text)
+    by = {q.text[:10]: q for q in quotes}
+    assert by["“He is ign"].speaker and by["“He is ign"].speaker.name == "Pamela Padilla"
+    assert by["“Maybe we "].speaker and by["“Maybe we "].speaker.name == "Steve Quinlan"
+
+
+@pytest.mark.model
+def test_reported_content_ends_before_a_trailing_relative_clause():
+    from eventwire.quotes import _without_trailing_aside
+    from eventwire.records import Quote
+
+    text = ("She has no illusions about Putin's threat to the Baltic countries, whose leaders "
+            "privately despair over the talks.")
+    doc, _ = _parsed(text)
+    s = text.index("Putin")
+    q = Quote("indirect", text[s:-1], (s, len(text) - 1))
+    cut = _without_trailing_aside(doc, text, [], q)
+    assert cut.text == "Putin's threat to the Baltic countries"
+    direct = Quote("direct", q.text, q.span)
+    assert _without_trailing_aside(doc, text, [], direct) is direct

@@ -148,6 +148,14 @@ def test_actor_page_lists_quotes_events_and_timeline(client):
     assert "We will not wait forever" in html and "<svg" in html
 
 
+def test_actor_quotes_filter_by_kind(client):
+    assert len(client.get("/api/actors/ali-veli--TUR?kind=direct").json()["quotes"]) == 2
+    assert client.get("/api/actors/ali-veli--TUR?kind=belief").json()["quotes"] == []
+    html = client.get("/actors/ali-veli--TUR?kind=belief").text
+    assert "We will not wait forever" not in html and "?kind=evidence" in html
+    assert_error(client.get("/api/actors/ali-veli--TUR?kind=rumour"), 422, "invalid_request")
+
+
 # ---------------------------------------------------------------- errors
 
 def test_not_found_has_the_error_shape(client):

@@ -209,6 +209,9 @@ _READ_FILTERS: list[tuple[str, object, object]] = [
         None, "--event-since", help="events whose own date lies on or after YYYY-MM-DD")),
     ("event_until", Optional[str], typer.Option(
         None, "--event-until", help="events whose own date lies on or before YYYY-MM-DD")),
+    ("kind", Optional[str], typer.Option(
+        None, help="quotes of this kind: direct | indirect | mixed | belief | evidence | "
+                   "document (other tables: articles with one)")),
     ("include_flagged", bool, typer.Option(
         False, "--include-flagged",
         help="keep negated and hypothetical events (left out by default)")),

@@ -19,7 +19,9 @@ SCHEMA_VERSION = 1
 Span = tuple[int, int]
 OutcomeStatus = Literal["ok", "rejected", "failed"]
 ActorKind = Literal["person", "organization", "country", "group", "location"]
-QuoteKind = Literal["direct", "indirect", "mixed"]
+# the form of a speech quote, or the kind of an attribution that is not speech
+QuoteKind = Literal["direct", "indirect", "mixed", "belief", "evidence", "document"]
+QUOTE_KINDS: tuple[str, ...] = ("direct", "indirect", "mixed", "belief", "evidence", "document")
 Granularity = Literal["day", "week", "month", "year", "time", "unknown"]
 
 

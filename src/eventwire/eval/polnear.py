@@ -15,9 +15,11 @@ The metric is the one fixed in the quotes issue:
   "The" or "He" do not count, so that the name rule is not looser than the span rule);
   a gold attribution with no Source is right only when the prediction has no speaker.
 * **strict source test**: the speaker must be the *head* of the gold source phrase — its
-  text before the first comma, after a possessive "'s" ("Y's aides" → "aides"; "X, a fellow
-  at Y" → "X") — not another name inside it: the predicted speaker span overlaps the head's
-  span, or the speaker's name shares a capitalised word with the head's text.
+  text before the first comma, after a possessive "'s" of the head's own noun phrase ("Y's
+  aides" → "aides"; "X, a fellow at Y" → "X"; not "a document on Y's website"), or, when
+  that text names no one, the name in the next comma segment ("a lawyer for Y, X," → "X"
+  too) — not another name inside it: the predicted speaker span overlaps a head's span, or
+  the speaker's name shares a capitalised word with a head's text.
   ``strict_source_accuracy`` and ``strict_linked`` use it; the loose test is kept beside.
 * **linked F1**: matches whose source is also right, over all predictions / all gold.
 * **cue F1**: predicted cue spans against gold Cue spans, a match being any overlap,
@@ -42,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from ..records import CleanArticle, Quote, Span, content_id
+from ..records import QUOTE_KINDS, CleanArticle, Quote, Span, content_id
 from ..settings import Settings
 
 log = logging.getLogger(__name__)
@@ -52,7 +54,8 @@ _CAP_WORD = re.compile(r"\b[A-Z][A-Za-z'’.\-]*")
 # Capitalised words that say nothing about who spoke.
 _NOT_NAMES = frozenset({"The", "A", "An", "He", "She", "It", "They", "We", "I", "You", "His",
                         "Her", "Its", "Their", "This", "That", "These", "Those", "Mr", "Mr.",
-                        "Mrs", "Mrs.", "Ms", "Ms.", "Dr", "Dr.", "In", "On", "According"})
+                        "Mrs", "Mrs.", "Ms", "Ms.", "Dr", "Dr.", "In", "On", "According",
+                        "Another", "One", "Some", "Many", "Several", "Other", "Both"})
 
 
 @dataclass(frozen=True)
@@ -191,12 +194,18 @@ def source_right(pred: Predicted, gold: GoldAttribution) -> bool:
 
 
 _POSSESSIVE = re.compile(r"['\u2019]s\b")
+# a possessive after one of these belongs to a modifier of the head, not to the head
+# ("A document on the Trump campaign's website" is a document)
+_PREPOSITION = re.compile(r"\b(?:of|on|for|at|in|from|with|by|to|about)\b")
 
 
-def source_head(gold: GoldAttribution) -> tuple[Span, str] | None:
-    """The head of a gold source phrase: before its first comma, after its last possessive."""
+def source_heads(gold: GoldAttribution) -> list[tuple[Span, str]]:
+    """The heads of a gold source phrase: its text before the first comma, after a
+    possessive "'s" of the head's own noun phrase ("Y's aides" → "aides"); and, when that
+    text names no one ("A lawyer for the outlets, David Schulz,"), the name the next
+    comma segment gives (the role's holder is the same speaker)."""
     if gold.source is None or not gold.source_text:
-        return None
+        return []
     text = gold.source_text
     start, end = 0, len(text)
     comma = text.find(",")
@@ -205,25 +214,41 @@ def source_head(gold: GoldAttribution) -> tuple[Span, str] | None:
     last = None
     for m in _POSSESSIVE.finditer(text, 0, end):
         last = m
-    if last is not None and text[last.end():end].strip():
+    if last is not None and text[last.end():end].strip() \
+            and not _PREPOSITION.search(text, 0, last.start()):
         start = last.end()
     while start < end and text[start].isspace():
         start += 1
-    span = (gold.source[0] + start, gold.source[0] + end)
-    return span, text[start:end]
+    heads = [((gold.source[0] + start, gold.source[0] + end), text[start:end])]
+    if comma > 0 and not _cap_words(text[start:end]):
+        nxt = text.find(",", comma + 1)
+        nxt = len(text) if nxt < 0 else nxt
+        s2 = comma + 1
+        while s2 < nxt and text[s2].isspace():
+            s2 += 1
+        if _cap_words(text[s2:nxt]):
+            heads.append(((gold.source[0] + s2, gold.source[0] + nxt), text[s2:nxt]))
+    return heads
+
+
+def source_head(gold: GoldAttribution) -> tuple[Span, str] | None:
+    """The first head of a gold source phrase (see :func:`source_heads`)."""
+    heads = source_heads(gold)
+    return heads[0] if heads else None
 
 
 def source_right_strict(pred: Predicted, gold: GoldAttribution) -> bool:
     """The strict source test (see the module docstring)."""
     if gold.source is None:
         return pred.speaker_span is None
-    head = source_head(gold)
-    if pred.speaker_span is None or head is None:
+    if pred.speaker_span is None:
         return False
-    span, text = head
-    if _overlap(pred.speaker_span, span) > 0:
-        return True
-    return bool(pred.speaker_name and _cap_words(pred.speaker_name) & _cap_words(text))
+    for span, text in source_heads(gold):
+        if _overlap(pred.speaker_span, span) > 0:
+            return True
+        if pred.speaker_name and _cap_words(pred.speaker_name) & _cap_words(text):
+            return True
+    return False
 
 
 def score_article(pred: Sequence[Predicted], gold: Sequence[GoldAttribution]) -> Counter:
@@ -256,7 +281,7 @@ def _prf(tp: int, n_pred: int, n_gold: int) -> dict[str, float]:
 
 
 def metrics(c: Counter, articles: int) -> dict:
-    kinds = ("direct", "indirect", "mixed")
+    kinds = QUOTE_KINDS
     return {
         "articles": articles,
         "gold": c["gold"], "predicted": c["pred"], "matched": c["matched"],

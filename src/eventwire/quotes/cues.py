@@ -33,3 +33,20 @@ def load_cues(path: Path | None = None) -> dict[str, float]:
 def is_reporting(tok) -> bool:
     """A reporting verb proper ("said", "told"), by its cue-lexicon rate."""
     return tok.pos_ == "VERB" and load_cues().get(tok.lemma_.lower(), 0.0) >= REPORTING_RATE
+
+
+def kinds_path() -> Path:
+    return Path(str(resources.files("eventwire").joinpath("knowledge", "attribution_kinds.tsv")))
+
+
+@lru_cache(maxsize=1)
+def load_attribution_kinds() -> dict[str, dict[str, str]]:
+    """``role ("cue" / "source") → lemma → kind`` of the attributions that are not speech:
+    ``belief``, ``evidence``, ``document`` (``knowledge/attribution_kinds.tsv``)."""
+    out: dict[str, dict[str, str]] = {"cue": {}, "source": {}}
+    for line in kinds_path().read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#") or line.startswith("kind\t"):
+            continue
+        kind, role, lemma = line.split("\t")
+        out[role][lemma] = kind
+    return out

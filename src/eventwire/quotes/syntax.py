@@ -105,3 +105,61 @@ def noun_phrase(tok) -> tuple[int, int]:
         if c.dep_ in ("compound", "appos") and c.i == end:
             end = c.right_edge.i + 1
     return start, end
+
+
+# left dependents that belong to the head's own name or role ("the top spokesman",
+# "Senate Budget Committee chairman"); a possessor ("Y's aides") does not
+_HEAD_LEFT = frozenset({"compound", "amod", "det", "nmod", "nummod", "quantmod", "npadvmod"})
+_HEAD_RIGHT = frozenset({"compound", "flat"})
+
+
+def _is_name(tok) -> bool:
+    """A proper name, the kind of word an appositive gives for a role noun's person."""
+    return tok.pos_ == "PROPN" and (tok.ent_type_ in ("PERSON", "") or tok.is_title)
+
+
+def source_head(doc, start: int, end: int) -> tuple[int, int]:
+    """The head of a source phrase ``[start, end)`` (token indices): the speaker, not
+    another name inside the phrase.
+
+    ``X, a senior fellow at Y`` and ``X, chairman of Y`` → X (the appositive describes
+    X); ``a spokeswoman for Y, X`` → X (the appositive names the role's holder); ``X of Y``
+    → X; ``Y's aides`` → ``aides`` (the possessor is an affiliation). The head keeps its
+    determiner, adjectives and compounds ("the top spokesman", "Senator Jane Doe")."""
+    toks = [t for t in doc[start:end] if not (t.is_space or t.is_punct)]
+    if not toks:
+        return start, end
+    roots = [t for t in toks if not (start <= t.head.i < end) or t.head.i == t.i]
+    if not roots:
+        return start, end
+    nominal = [t for t in roots if t.pos_ in ("PROPN", "NOUN", "PRON")]
+    if not nominal:
+        return start, end
+    root = max(nominal, key=lambda t: (sum(1 for x in t.subtree if start <= x.i < end), -t.i))
+    if root.pos_ == "PRON":
+        return root.i, root.i + 1
+    head = root
+    if root.pos_ != "PROPN":
+        # the holder of a role: a name set off by a comma anywhere in the phrase
+        # (the source span may stop at the comma: the role's own appositive still counts)
+        for t in root.subtree:
+            if (start <= t.i < end or t.head.i == root.i) and t.dep_ == "appos" \
+                    and _is_name(t) and t.i > root.i \
+                    and any(doc[k].text == "," for k in range(root.i + 1, t.left_edge.i)):
+                head = t
+                break
+    s = head.i
+    for c in head.lefts:
+        if c.dep_ in _HEAD_LEFT and c.left_edge.i >= start:
+            s = min(s, c.left_edge.i)
+    # a possessor's own words never lead the head ("Trump 's campaign manager")
+    while s < head.i and (doc[s].dep_ in ("poss", "case") or doc[s].head.dep_ == "poss"
+                          or any(a.dep_ == "poss" and a.i < head.i for a in doc[s].ancestors)):
+        s += 1
+    e = head.i + 1
+    for c in head.rights:
+        if c.dep_ in _HEAD_RIGHT and c.i == e and c.right_edge.i < end:
+            e = c.right_edge.i + 1
+    if head is not root:
+        return s, e
+    return max(s, start), min(e, end)

@@ -66,6 +66,8 @@ CRF_PARAMS = {"c1": 0.4, "c2": 0.6, "max_iterations": 100,
 # of train, content / linked F1: 0.6746 / 0.6070 at 0.5, 0.6758 / 0.6077 at 0.3, 0.6725 /
 # 0.6032 at 0.15; 0.6730 / 0.6053 without the split).
 _SPLIT_RATE = 0.3
+# the most tokens between the two parts of a split quote around their cue
+_SPLIT_GAP = 20
 
 
 
@@ -288,7 +290,7 @@ def decode(doc, tagger, text: str | None = None, marked=None) -> list[TaggedAttr
             cs = sorted(cs)
             merged: list[tuple[int, int]] = []
             for c in cs:
-                if merged and merged[-1][1] <= q[0] and c[0] >= q[1] and _gap(merged[-1], c) <= 12:
+                if merged and merged[-1][1] <= q[0] and c[0] >= q[1] and _gap(merged[-1], c) <= _SPLIT_GAP:
                     merged[-1] = (merged[-1][0], c[1])  # split quote: "…," she said, "…"
                 else:
                     merged.append(c)
@@ -330,17 +332,26 @@ def _cut_at_sentences(doc, a: int, b: int, inq: Sequence[bool]) -> list[tuple[in
 def _split_coordinated(doc, conts, inq, rates):
     """``that he will fight on and refuses to answer questions``: an unquoted content that
     runs over a coordinated cue verb is two attributions; the first ends before the
-    conjunction, the second is what follows the verb, with the verb as its cue."""
+    conjunction, the second is what follows the verb, with the verb as its cue. So does
+    one running over a cue participle or an unlinked coordinated cue verb after a comma
+    ("… a historic step, applauding America's leadership"; "…, attacked Rubio for …"):
+    a quote never spans two attributions (held-out tenth of train: content F1 +0.002)."""
     out, extra = [], []
     for a, b in conts:
         cut = None
         for i in range(a + 1, b - 1):
             t = doc[i]
-            if not inq[i] and t.pos_ == "VERB" and t.dep_ == "conj" and rates[i] >= _SPLIT_RATE:
+            if inq[i] or t.pos_ != "VERB" or rates[i] < _SPLIT_RATE:
+                continue
+            if t.dep_ == "conj":
                 cc = [c.i for c in t.head.children if c.dep_ == "cc" and a < c.i < i]
                 if cc:
                     cut = (cc[-1], i)
                     break
+            if t.dep_ in ("conj", "advcl") and doc[i - 1].text == "," and i - 1 > a \
+                    and (t.dep_ == "conj" or t.tag_ == "VBG"):
+                cut = (i - 1, i)
+                break
         if cut is None:
             out.append((a, b))
             continue

@@ -75,6 +75,7 @@ class Filters:
     quad_class: int | None = None
     actor: str | None = None              # canonical actor name, case-insensitive
     outcome: str | None = None
+    kind: str | None = None               # quotes of this kind; other tables: articles with one
     include_flagged: bool = False         # keep negated / hypothetical events
 
     @classmethod
@@ -143,6 +144,15 @@ def _actor(label: str, value: Any) -> str:
     return value
 
 
+def _kind(label: str, value: Any) -> str:
+    from ..records import QUOTE_KINDS
+
+    k = str(value).strip().lower()
+    if k not in QUOTE_KINDS:
+        raise ValueError(f"{label} must be one of {', '.join(QUOTE_KINDS)}, got {value!r}")
+    return k
+
+
 def _flag(label: str, value: Any) -> bool:
     if isinstance(value, bool):
         return value
@@ -156,7 +166,7 @@ _PARSE: dict[str, Callable[[str, Any], Any]] = {
     "since": _date, "until": _date, "event_since": _date, "event_until": _date,
     "country": _country, "source_country": _country, "target_country": _country,
     "plover": _plover, "quad_class": _quad, "actor": _actor, "outcome": _outcome,
-    "include_flagged": _flag,
+    "kind": _kind, "include_flagged": _flag,
 }
 
 
@@ -229,9 +239,18 @@ def _with_event(f: Filters, article_id, sides: bool) -> list:
     return [exists().where(events.c.article_id == article_id, *event_conditions(f, sides))]
 
 
+def _kind_conditions(table: str, f: Filters) -> list:
+    """Quotes of ``f.kind``; for any other table, articles holding such a quote."""
+    if not f.kind:
+        return []
+    if table == "quotes":
+        return [quotes.c.kind == f.kind]
+    return [exists().where(quotes.c.article_id == articles.c.id, quotes.c.kind == f.kind)]
+
+
 def conditions(table: str, f: Filters) -> list:
     """WHERE clauses for the rows of ``table`` (joined with ``articles``) under ``f``."""
-    conds = article_conditions(f)
+    conds = article_conditions(f) + _kind_conditions(table, f)
     if table == "events":
         return conds + event_conditions(f)
     if table == "actors":

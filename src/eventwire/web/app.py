@@ -47,7 +47,7 @@ from starlette.exceptions import HTTPException
 # from ``dedup`` so that the server process stays free of the NLP stages: extraction runs
 # in worker processes.
 from ..dedup import link_near_duplicates
-from ..records import ArticleRecord, RawArticle
+from ..records import QUOTE_KINDS, ArticleRecord, RawArticle
 from ..runners.article_workers import ArticleWorkers
 from ..settings import Settings
 from ..store import open_store, reads
@@ -268,6 +268,19 @@ def paging_params(page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 
 Filtered = Annotated[Filters, Depends(read_filters)]
 FlagOnly = Annotated[Filters, Depends(flag_filter)]
+
+
+def quote_kind(
+    kind: Annotated[str | None, Query(max_length=16, description="only quotes of this kind: direct | "
+                                      "indirect | mixed | belief | evidence | document")] = None,
+) -> str | None:
+    k = _blank_to_none(kind)
+    if k is not None and k not in QUOTE_KINDS:
+        raise ApiError(422, f"kind must be one of {', '.join(QUOTE_KINDS)}, got {k!r}")
+    return k
+
+
+QuoteKind = Annotated[str | None, Depends(quote_kind)]
 Search = Annotated[str | None, Depends(search_text)]
 Paged = Annotated[Paging, Depends(paging_params)]
 
@@ -359,8 +372,9 @@ def create_app(settings: Settings | None = None, *,
 
     # ---- actors
     @app.get("/actors/{key}", response_class=HTMLResponse, summary="One actor (HTML)")
-    def actor_page(request: Request, key: Annotated[str, _path_key()], filters: FlagOnly):
-        data = _actor_data(store, key, filters)
+    def actor_page(request: Request, key: Annotated[str, _path_key()], filters: FlagOnly,
+                   kind: QuoteKind):
+        data = _actor_data(store, key, filters, kind)
         timeline = data["timeline"]
         months = continuous_months([r["month"] for r in timeline])
         by_month = {r["month"]: r for r in timeline}
@@ -368,12 +382,14 @@ def create_app(settings: Settings | None = None, *,
         chart = bar_chart_svg(months, [(n.replace("_", " "), [by_month.get(m, {}).get(n, 0)
                                                                for m in months]) for n in names],
                               f"{data['name']}: activity by month", "count") if months else None
-        return page(request, "actor.html", actor=data, chart=chart, filters=filters)
+        return page(request, "actor.html", actor=data, chart=chart, filters=filters, kind=kind,
+                    kinds=QUOTE_KINDS)
 
     @app.get("/api/actors/{key}", summary="One actor: names, roles, quotes, events, timeline",
              responses=ERROR_RESPONSES)
-    def actor_api(key: Annotated[str, _path_key()], filters: FlagOnly) -> dict[str, Any]:
-        return jsonable_encoder(_actor_data(store, key, filters))
+    def actor_api(key: Annotated[str, _path_key()], filters: FlagOnly,
+                  kind: QuoteKind) -> dict[str, Any]:
+        return jsonable_encoder(_actor_data(store, key, filters, kind))
 
     # ---- events
     @app.get("/events", response_class=HTMLResponse, summary="Event table (HTML)")
@@ -555,7 +571,7 @@ def _article_context(record: ArticleRecord) -> dict[str, Any]:
             "actor_names": names, "colours": speaker_colours(record)}
 
 
-def _actor_data(store, key: str, filters: Filters) -> dict[str, Any]:
+def _actor_data(store, key: str, filters: Filters, kind: str | None = None) -> dict[str, Any]:
     actor = queries.find_actor(store, key)
     if actor is None:
         raise ApiError(404, f"no actor with key {key!r}")
@@ -563,7 +579,7 @@ def _actor_data(store, key: str, filters: Filters) -> dict[str, Any]:
             "kinds": actor.kinds, "sectors": actor.sectors, "roles": actor.roles,
             "n_articles": actor.n_articles,
             "include_flagged": filters.include_flagged,
-            "quotes": queries.actor_quotes(store, actor),
+            "quotes": queries.actor_quotes(store, actor, kind),
             "events_as_source": [_event_json(r) for r in
                                  queries.actor_events(store, actor, "source", filters)],
             "events_as_target": [_event_json(r) for r in

@@ -207,14 +207,16 @@ def _actor_join(names: Sequence[str], country: str | None, article_col, actor_co
                 actors.c.name.in_(names), _country_cond(actors.c.country, country))
 
 
-def actor_quotes(store, actor: ActorSummary) -> list[dict[str, Any]]:
-    """Quotes attributed to the actor, across articles (newest first)."""
+def actor_quotes(store, actor: ActorSummary, kind: str | None = None) -> list[dict[str, Any]]:
+    """Quotes attributed to the actor, across articles (newest first); ``kind``: only
+    quotes of that kind (``direct``, ``belief`` …)."""
     stmt = (select(quotes.c.article_id, quotes.c.idx, quotes.c.kind, quotes.c.text,
                    quotes.c.start, quotes.c.end, quotes.c.parts_json, quotes.c.cue_text,
                    quotes.c.speaker_name, articles.c.title, articles.c.published)
             .select_from(quotes.join(articles, articles.c.id == quotes.c.article_id)
                          .join(actors, _actor_join(actor.names, actor.country,
                                                    quotes.c.article_id, quotes.c.speaker_actor)))
+            .where(*([quotes.c.kind == kind] if kind else []))
             .order_by(articles.c.published.desc(), quotes.c.article_id, quotes.c.idx)
             .limit(ACTOR_ROWS_CAP))
     with store.engine.connect() as conn:
