@@ -179,11 +179,12 @@ class Modality:
     future: bool = False
     reported_by: str | None = None
     historical: bool = False
+    question: bool = False      # asked about, not done (counted as hypothetical too)
 
     def to_dict(self) -> dict[str, Any]:
         return {"negated": self.negated, "hypothetical": self.hypothetical,
                 "future": self.future, "reported_by": self.reported_by,
-                "historical": self.historical}
+                "historical": self.historical, "question": self.question}
 
 
 @dataclass(frozen=True)
@@ -351,7 +352,7 @@ class ArticleRecord:
                 source=side(e.get("source")), target=side(e.get("target")),
                 modality=Modality(bool(m.get("negated")), bool(m.get("hypothetical")),
                                   bool(m.get("future")), m.get("reported_by"),
-                                  bool(m.get("historical"))),
+                                  bool(m.get("historical")), bool(m.get("question"))),
                 date=EventDate(dd.get("text"), dd.get("value"), dd.get("granularity") or "unknown",
                                bool(dd.get("from_publication"))) if dd else None,
                 trigger=Cue(e["trigger"]["text"], span(e["trigger"]["span"]))

@@ -2,8 +2,9 @@
 
 A predicate is a verb, or a noun the pattern lexicon lists as an event noun ("talks",
 "sanctions", "attack"). Its sides come from ``sides.find_sides`` (the agent as source; the
-patient, recipient or an oblique actor as target). A candidate is kept when the source or a
-target resolves to an actor that can act (a person, an organisation, a state, a group — a
+patient, recipient or an oblique actor as target, or the possessor of a thing targeted:
+"condemned North Korea's test"). A candidate is kept when the source or a target resolves
+to an actor that can act (a person, an organisation, a state, a group — a
 place named as a place is not a side); a side that is not an actor (a thing, a time, an
 amount) is dropped, so a candidate may have one side only.
 
@@ -104,7 +105,10 @@ def is_predicate(tok) -> bool:
 
 def _reported_candidates(verb, actors: Sequence[Actor], sent, quotes: Sequence[Quote]
                          ) -> list[EventCandidate]:
-    """"X said (that) Y …": speaker X, target the first actor of the reported clause."""
+    """"X said (that) Y …": the speaker as source, and as target the first actor of the
+    reported clause — its subject, else an object ("X said the policies expose him as a
+    fraud"); the reported clause's verb is the trigger, a copula included ("X said
+    Democrats are the ones …")."""
     subj = next((c for c in verb.children if c.dep_ == "nsubj"), None)
     comp = next((c for c in verb.children if c.dep_ in {"ccomp", "xcomp"}), None)
     if subj is None or comp is None:
@@ -112,15 +116,25 @@ def _reported_candidates(verb, actors: Sequence[Actor], sent, quotes: Sequence[Q
     sspan, sactor = _actor_at(actors, subj, quotes)
     if sactor is None:
         return []
-    inner = find_sides(comp) if is_predicate(comp) else None
-    tok = inner.source if inner is not None and inner.source is not None else None
-    if tok is None:
-        return []
-    tspan, tactor = _actor_at(actors, tok, quotes)
-    if tactor is None or tactor.id == sactor.id:
-        return []
-    return [EventCandidate(sent, comp, sspan, tspan, sactor, tactor, reported=True,
-                           speaker_verb=verb)]
+    inner = find_sides(comp)
+    for tok in (inner.source, inner.target, *inner.alternates):
+        if tok is None:
+            continue
+        tspan, tactor = _actor_at(actors, tok, quotes)
+        if tactor is not None and tactor.id != sactor.id:
+            return [EventCandidate(sent, comp, sspan, tspan, sactor, tactor, reported=True,
+                                   speaker_verb=verb)]
+    return []
+
+
+def _with_owners(*toks):
+    """Target tokens in preference order, each followed by its possessor: "condemned North
+    Korea's test" is aimed at North Korea when the test itself is no actor."""
+    for t in toks:
+        if t is None:
+            continue
+        yield t
+        yield from (c for c in t.children if c.dep_ == "poss")
 
 
 def find_candidates(sent, actors: Sequence[Actor], quotes: Sequence[Quote] = ()
@@ -141,9 +155,7 @@ def find_candidates(sent, actors: Sequence[Actor], quotes: Sequence[Quote] = ()
             src, sactor = _actor_at(actors, sides.source, quotes)
             if sactor is None:
                 src = None
-        for t in (sides.target, *sides.alternates):
-            if t is None:
-                continue
+        for t in _with_owners(sides.target, *sides.alternates):
             span, actor = _actor_at(actors, t, quotes)
             if actor is not None and (sactor is None or actor.id != sactor.id):
                 tgt, tactor = span, actor

@@ -5,14 +5,13 @@ sentences with given sides (``code_sentences``, behind ``eventwire code``).
 Flow per article: ``candidates.doc_candidates`` proposes every predicate with an actor
 among its arguments; the model (``model.py``) reads each candidate with its dyad marked and
 says a PLV label or NONE; a candidate is an event when its best label is not NONE and has
-probability at least ``EVENT_THRESHOLD``. The sides are actors (a person, organisation,
+NONE probability is under the model's ``none_threshold`` (chosen in training on held-out
+real-article candidates, precision first: ``training/events.py``). The sides are actors (a person, organisation,
 state or group): a side that is a thing or a time was never proposed, and an event with no
 actor side is not emitted. An act that is the content of another act of the same sentence
 ("urged Turkey to *release* …", "threatened to *strike*", "refused to *meet*") is flagged
 hypothetical (negated under a refusal): it was asked for, threatened or refused, not done.
 
-``EVENT_THRESHOLD`` 0.5: the model's own decision boundary against NONE; raised or lowered
-only from the open half of the article gold (``eval events-articles``).
 """
 from __future__ import annotations
 
@@ -29,11 +28,10 @@ from .codebook import goldstein, quad_class
 from .dates import event_date
 from .encoding import mark
 from .modality import modality_for
-from .model import NONE, Prediction, load_event_model
+from .model import NONE, load_event_model
 
 log = logging.getLogger(__name__)
 
-EVENT_THRESHOLD = 0.5
 _CONTENT_DEPS = frozenset({"xcomp", "ccomp"})
 # acts whose complement is not done: asked for, threatened, promised, refused
 _IRREALIS_PARENTS = frozenset({"REQUEST", "THREATEN", "AGREE", "REJECT"})
@@ -92,16 +90,16 @@ class MiniLMEventCoder:
         if not cands:
             return []
         preds = self.model.predict([marked_candidate(c, article.text) for c in cands])
-        chosen: list[tuple[EventCandidate, Prediction]] = [
-            (c, p) for c, p in zip(cands, preds)
-            if p.label != NONE and p.confidence >= EVENT_THRESHOLD]
-        parents = {c.trigger.i: p.label for c, p in chosen}
+        bound = self.model.none_threshold
+        chosen: list[tuple[EventCandidate, str, float]] = [
+            (c, *p.best_event()) for c, p in zip(cands, preds) if p.probs[NONE] < bound]
+        parents = {c.trigger.i: label for c, label, _ in chosen}
         events, seen = [], set()
-        for c, p in chosen:
+        for c, label, conf in chosen:
             source, target = _side(c.source, c.source_actor), _side(c.target, c.target_actor)
             if source is None and target is None:
                 continue
-            plover, cameo = cameo_for(p.label, trigger_hits(c.trigger, c.sent))
+            plover, cameo = cameo_for(label, trigger_hits(c.trigger, c.sent))
             key = (c.sent.start, plover, source.actor if source else None,
                    target.actor if target else None)
             if key in seen:  # "the attack killed five": one ASSAULT, not two
@@ -118,7 +116,7 @@ class MiniLMEventCoder:
             events.append(Event(
                 plover=plover, cameo=cameo, goldstein=goldstein(cameo),
                 sentence=article.text[c.sent.start_char:c.sent.end_char],
-                span=(c.sent.start_char, c.sent.end_char), confidence=round(p.confidence, 4),
+                span=(c.sent.start_char, c.sent.end_char), confidence=round(conf, 4),
                 quad_class=quad_class(cameo), source=source, target=target,
                 modality=modality, date=date,
                 trigger=Cue(trig.text, (trig.idx, trig.idx + len(trig)))))
@@ -160,4 +158,4 @@ def make_minilm_coder(model_dir: str | None = None) -> MiniLMEventCoder:
     return MiniLMEventCoder(model_dir)
 
 
-__all__ = ["MiniLMEventCoder", "marked_candidate", "EVENT_THRESHOLD", "Modality"]
+__all__ = ["MiniLMEventCoder", "marked_candidate", "Modality"]

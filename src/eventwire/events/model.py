@@ -66,6 +66,8 @@ class EventModel:
         self.meta = json.loads((d / "meta.json").read_text(encoding="utf-8"))
         self.labels: list[str] = list(self.meta["labels"])
         self.max_len = int(self.meta.get("max_len", MAX_LEN))
+        # a candidate is an event when its NONE probability is under this bound
+        self.none_threshold = float(self.meta.get("none_threshold", 0.5))
         self.tokenizer = load_tokenizer(str(d / "tokenizer.json"))
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads

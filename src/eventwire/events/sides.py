@@ -4,7 +4,7 @@ Rules (CAMEO's "who did what to whom", read off spaCy's ClearNLP-style labels):
 subject (``nsubj``, or the subject of the verb an ``xcomp`` hangs from) → source; a
 passive's ``agent`` ("attacked by X") → source and its ``nsubjpass`` → target; direct
 object / dative / object of to·with·against·on·at·into·from → target ("X urged Y to …":
-Y). For a noun trigger ("an attack on Y", "Russia's attack"), the possessor or the subject
+Y); without an object, the subject of a complement clause ("X demanded that Y …": Y). For a noun trigger ("an attack on Y", "Russia's attack"), the possessor or the subject
 of the governing light verb ("launched an attack") is the source. Symmetric events
 ("talks between X and Y", "X and Y agreed") take the first conjunct as source and the
 second as target.
@@ -88,6 +88,9 @@ def _objects(verb, deep: bool = True) -> list:
         for c in verb.children:
             if c.dep_ == "xcomp":  # "agreed to meet Y", "urged … to release Y"
                 out += _objects(c)
+        if not direct:  # "demanded that Y reopen the border": Y is asked
+            out += [g for c in verb.children if c.dep_ == "ccomp"
+                    for g in c.children if g.dep_ in {"nsubj", "nsubjpass"}]
     return [t for t in out if t.ent_type_ not in _NOT_A_SIDE]
 
 
