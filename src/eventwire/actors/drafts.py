@@ -18,7 +18,9 @@ from ..records import CleanArticle, Span
 from .lexicon import Lexicon, Title
 
 # how much a source of sectors weighs (Draft.learn)
-SECTORS_FROM_DEFAULT, SECTORS_FROM_TITLE, SECTORS_FROM_OFFICE = 1, 2, 3
+# a former office (ELI) < a party role of the tables (candidate, party leader: PTY) < a title
+# the article gives < a state office the tables say is held then
+SECTORS_FROM_DEFAULT, SECTORS_FROM_PARTY, SECTORS_FROM_TITLE, SECTORS_FROM_OFFICE = 1, 2, 3, 4
 # sectors of the state (a person or body holding one is an official of some state)
 STATE_SECTORS = frozenset({"GOV", "MIL", "COP", "JUD", "LEG", "SPY"})
 POSSESSIVES = frozenset({"'s", "'", "\u2019s", "\u2019"})
@@ -37,6 +39,7 @@ class Draft:
     gender: str | None = None
     affiliation: str | None = None
     known: bool = False        # resolved in the knowledge base (a canonical name)
+    canonical: str | None = None  # the knowledge base's name of a known person
     mentions: list[Span] = field(default_factory=list)
     # (char start, sentence index, is subject, governing verb token) of every mention,
     # for pronoun resolution

@@ -126,7 +126,8 @@ class Lexicon:
                 if len({e.name for e in mine}) != 1:
                     return None
                 terms = mine
-            return max(terms, key=lambda e: (e.valid_from or 0, -(e.valid_to or 9999)))
+            # the date unknown: the highest office held, the latest term of it
+            return min(terms, key=lambda e: (_office_rank(e.office), -(e.valid_from or 0)))
         return self.kb.resolve(text, published, focus, kinds={"person"})
 
     def is_generic(self, text: str) -> bool:
@@ -142,6 +143,16 @@ class Lexicon:
             return hit[1].country, hit[1].sectors
         iso = self.country_of(text, published) or self.demonym_of(text, published)
         return (iso, ()) if iso else None
+
+
+def _office_rank(office: str | None) -> int:
+    from .kb import HEAD_OFFICES
+
+    if office in HEAD_OFFICES:
+        return 0
+    if office and ("minister" in office or "secretary" in office):
+        return 1
+    return 2
 
 
 def _rows(name: str) -> Iterator[list[str]]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from .context import ContextPass
 from .drafts import (POSSESSIVES, SECTORS_FROM_DEFAULT, SECTORS_FROM_OFFICE,
-                     SECTORS_FROM_TITLE, Context, Draft)
+                     SECTORS_FROM_PARTY, SECTORS_FROM_TITLE, Context, Draft)
 from .lexicon import NAME_TYPES, Place, Title, norm_name
 
 ENT_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "FAC", "LOC"})
@@ -70,7 +70,12 @@ class MentionPass(ContextPass):
                     text = doc[i:j].text
                     if not self.lex.kb.has_key(text):
                         continue
-                    kinds = {e.kind for e in self.lex.kb.lookup(text)}
+                    entries = self.lex.kb.lookup(text)
+                    if j - i == 1 and not tok.is_upper:
+                        # "Ana" is not "ANA": a single word must be a word of the name
+                        entries = tuple(e for e in entries if text.casefold() in
+                                        {w.casefold() for w in e.name.replace("-", " ").split()})
+                    kinds = {e.kind for e in entries}
                     kind = next((k for k in ("organization", "person", "country") if k in kinds),
                                 None)
                     if kind is not None:
@@ -100,8 +105,13 @@ class MentionPass(ContextPass):
         honorifics = self.words("honorific_m") | self.words("honorific_f") | \
             self.words("honorific")
         toks = [t for t in ent if not (t.dep_ == "case" or t.text in POSSESSIVES)]
-        while toks and (toks[0].lower_ in ("the",) or toks[0].lower_ in honorifics):
+        while toks and (toks[0].lower_ in ("the",) or toks[0].lower_ in honorifics
+                        or toks[0].is_punct or toks[0].is_space):
             toks.pop(0)
+        while toks and (toks[-1].is_punct or toks[-1].is_space) and toks[-1].text != ".":
+            toks.pop()
+        while len(toks) > 1 and toks[-1].text == ".":
+            toks.pop()      # a sentence's full stop swallowed into the name ("Trump.")
         return toks
 
     def words(self, cls: str) -> frozenset[str]:
@@ -345,10 +355,11 @@ class MentionPass(ContextPass):
             # title the article gives ("Democratic nominee Hillary Clinton") comes between
             d.known = True
             current = known.office is not None and not known.office.startswith("former")
+            party = "PTY" in known.sectors or "OPP" in known.sectors
             d.learn(known.country, known.sectors, None,
-                    weight=SECTORS_FROM_OFFICE if current else SECTORS_FROM_DEFAULT)
-            if known.name not in d.names:
-                d.names.append(known.name)
+                    weight=(SECTORS_FROM_DEFAULT if not current else
+                            SECTORS_FROM_PARTY if party else SECTORS_FROM_OFFICE))
+            d.canonical = known.name
         sectors = ("ELI",) if ctx.former and (known is not None or ctx.title) else ctx.sectors()
         d.learn(ctx.country, sectors, ctx.role, ctx.title, ctx.affiliation,
                 weight=SECTORS_FROM_TITLE)
@@ -427,16 +438,16 @@ class MentionPass(ContextPass):
         doc = self.doc
         plural = t.tag_ in ("NNS", "NNPS")
         kind = "group" if plural and title.kind == "person" else title.kind
-        name = self.span_text([doc[lo], t])
-        sectors = owner.sectors if (title.sectors == _GENERIC_TITLE_SECTORS
-                                    and owner.sectors) else title.sectors
-        affiliation = next(iter(owner.names), None) or owner.key.split(":", 1)[1]
-        d = self.draft("t:" + norm_name(name), kind)
-        d.learn(owner.country or ctx.country, sectors, ctx.role or name, title, affiliation)
         start = t.i
         while start > lo and doc[start - 1].dep_ not in ("case", "poss") \
                 and doc[start - 1].i not in self.used:
             start -= 1
+        name = self.span_text([doc[start], t])      # "aides", not "Clinton's aides"
+        sectors = owner.sectors if (title.sectors == _GENERIC_TITLE_SECTORS
+                                    and owner.sectors) else title.sectors
+        affiliation = next(iter(owner.names), None) or owner.key.split(":", 1)[1]
+        d = self.draft("t:" + norm_name(affiliation + " " + name), kind)
+        d.learn(owner.country or ctx.country, sectors, ctx.role or name, title, affiliation)
         self.mention(d, start, t.i + 1, name, t)
 
     def coordinated_states(self, mods: list) -> list[str]:

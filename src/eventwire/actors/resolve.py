@@ -84,8 +84,13 @@ def _finish(drafts: list[Draft]) -> list[Actor]:
     out = []
     for n, d in enumerate(drafts, 1):
         names = d.names or [d.key.split(":", 1)[1].split("|")[0]]
-        name = names[0] if d.known and d.kind in ("country", "organization") else \
-            max(names, key=lambda s: (len(s.split()), len(s)))
+        names = [" ".join(n.split()) for n in names]
+        if d.known and d.kind in ("country", "organization"):
+            name = names[0]
+        elif d.known and d.kind == "person" and d.canonical:
+            name = d.canonical          # the knowledge base's name of the person
+        else:
+            name = max(names, key=lambda s: (len(s.split()), len(s)))
         sectors = tuple(dict.fromkeys(d.sectors))
         out.append(Actor(id=f"a{n}", name=name, kind=d.kind, country=d.country,
                          sectors=sectors, role=d.role,

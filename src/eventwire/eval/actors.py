@@ -54,7 +54,9 @@ def _date_key(text: str) -> str:
 
 def match_actors(gold: list[dict], system: list[dict], text: str
                  ) -> tuple[list[tuple[dict, dict]], list[dict], list[dict]]:
-    """(matched pairs, unmatched gold, unmatched system) for one article."""
+    """(matched pairs, unmatched gold, unmatched system) for one article; locations are
+    not scored on either side."""
+    gold = [g for g in gold if g.get("kind", "person") in SCORED_KINDS]
     pool = [a for a in system if a["kind"] in SCORED_KINDS]
     forms = []
     for a in pool:
