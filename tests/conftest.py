@@ -177,8 +177,39 @@ def check_v2_store_migrates(url: str, settings: Settings) -> None:
         with store.engine.connect() as conn:
             versions = [v for (v,) in conn.execute(text("SELECT version FROM schema_version"))]
             names = set(inspect(conn).get_table_names())
-        assert versions[-2:] == [2, 3]
+        assert versions[-3:] == [2, 3, 4]
         assert {t.name for t in STATE_TABLES} <= names
+        assert store.get(rec.id) == rec
+
+
+def check_v3_store_migrates(url: str, settings: Settings) -> None:
+    """A schema-3 store (actors without a CAMEO code or affiliation) opens as schema 4:
+    the columns are added and each stored actor's code is spelled from its country and
+    sectors; the records are untouched."""
+    from sqlalchemy import select, text
+
+    from eventwire.store import open_store
+    from eventwire.store.schema import actors
+
+    rec = make_record(1)
+    with open_store(url, settings) as store:
+        store.write([rec])
+        with store.engine.begin() as conn:
+            conn.execute(text("ALTER TABLE actors DROP COLUMN cameo"))
+            conn.execute(text("ALTER TABLE actors DROP COLUMN affiliation"))
+            conn.execute(text("DELETE FROM schema_version"))
+            conn.execute(text("INSERT INTO schema_version VALUES (3, 'then')"))
+    with open_store(url, settings) as store:
+        with store.engine.connect() as conn:
+            versions = [v for (v,) in conn.execute(text("SELECT version FROM schema_version"))]
+            rows = conn.execute(select(actors.c.country, actors.c.sectors, actors.c.cameo,
+                                       actors.c.affiliation)).all()
+        assert versions[-1] == 4
+        assert rows and all(c == (country or "") + "".join(
+            s for s in sectors.split() if s != country) or (c is None and not country
+                                                             and not sectors)
+            for country, sectors, c, _ in rows)
+        assert all(aff is None for *_, aff in rows)
         assert store.get(rec.id) == rec
 
 

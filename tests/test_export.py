@@ -166,14 +166,15 @@ def test_kind_filter(filled, tmp_path):
     store.write([replace(rec, quotes=tuple(replace(q, kind="document") for q in rec.quotes))])
 
     def count(fmt="parquet", table="quotes", **filters):
-        return export_store(store, fmt, tmp_path / f"f.{fmt}", table=table, filters=filters)
+        return export_store(store, fmt, tmp_path / f"f.{fmt}", table=table,
+                            filters=Filters.parse(filters))
 
     assert count(kind="direct") == 6
     assert count(kind="document") == 1     # the longest kind name fits the kind column
     assert count(kind="belief") == 0
     assert count(table="events", kind="document") == 1   # articles holding such a quote
     assert count("jsonl", kind="document") == 1
-    with pytest.raises(ValueError, match="unknown quote kind"):
+    with pytest.raises(ValueError, match="kind must be one of"):
         count(kind="rumour")
 
 

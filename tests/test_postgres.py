@@ -15,7 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from conftest import (check_v1_store_migrates, check_v2_store_migrates, ingest, make_record,
+from conftest import (check_v1_store_migrates, check_v2_store_migrates, check_v3_store_migrates,
+                      ingest, make_record,
                       make_rejected)
 from eventwire.records import Outcome
 from eventwire.store import StoreError, open_store
@@ -78,6 +79,10 @@ def test_v1_store_gains_quote_parts(pg_url, store_settings):
 
 def test_v2_store_gains_the_state_tables(pg_url, store_settings):
     check_v2_store_migrates(pg_url, store_settings)
+
+
+def test_v3_store_gains_actor_codes(pg_url, store_settings):
+    check_v3_store_migrates(pg_url, store_settings)
 
 
 def test_connection_errors_say_what_to_do(store_settings):

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
-from conftest import (check_v1_store_migrates, check_v2_store_migrates,
+from conftest import (check_v1_store_migrates, check_v2_store_migrates, check_v3_store_migrates,
                       earliest_or_most_similar, ingest, make_record, make_rejected)
 from eventwire.records import Actor, ArticleRecord, Outcome, Quote
 from eventwire.store import StoreError, open_store
@@ -160,6 +160,10 @@ def test_v1_store_gains_quote_parts(tmp_path, store_settings):
 
 def test_v2_store_gains_the_state_tables(tmp_path, store_settings):
     check_v2_store_migrates(f"sqlite:///{tmp_path / 'v2.db'}", store_settings)
+
+
+def test_v3_store_gains_actor_codes(tmp_path, store_settings):
+    check_v3_store_migrates(f"sqlite:///{tmp_path / 'v3.db'}", store_settings)
 
 
 # -- writing ----------------------------------------------------------------------------

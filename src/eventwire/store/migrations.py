@@ -18,7 +18,7 @@ from typing import Callable, Mapping
 
 from sqlalchemy import Connection, Text, cast, func, inspect, literal, select, text, update
 
-from .schema import STATE_TABLES, SCHEMA_VERSION, metadata, quotes, schema_version
+from .schema import STATE_TABLES, SCHEMA_VERSION, actors, metadata, quotes, schema_version
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,26 @@ def _v2_to_v3(conn: Connection) -> None:
     metadata.create_all(conn, tables=list(STATE_TABLES), checkfirst=True)
 
 
-MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2, 2: _v2_to_v3}
+def _v3_to_v4(conn: Connection) -> None:
+    """Actors gain their CAMEO-style code and affiliation. Stored actors take the code
+    their country and sectors spell (an affiliation was never recorded: it stays null)."""
+    have = {c["name"] for c in inspect(conn).get_columns("actors")}
+    if "cameo" not in have:
+        conn.execute(text("ALTER TABLE actors ADD COLUMN cameo VARCHAR(32)"))
+    if "affiliation" not in have:
+        conn.execute(text("ALTER TABLE actors ADD COLUMN affiliation TEXT"))
+    rows = conn.execute(select(actors.c.article_id, actors.c.actor_id, actors.c.country,
+                               actors.c.sectors)).all()
+    for article_id, actor_id, country, sectors in rows:
+        parts = ([country] if country else []) + [s for s in (sectors or "").split()
+                                                  if s != country]
+        if parts:
+            conn.execute(update(actors).where(actors.c.article_id == article_id,
+                                              actors.c.actor_id == actor_id)
+                         .values(cameo="".join(parts)))
+
+
+MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 class SchemaError(Exception):

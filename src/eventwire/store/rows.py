@@ -60,6 +60,8 @@ def actor_rows(rec: ArticleRecord) -> list[dict[str, Any]]:
         "role": a.role,
         "n_mentions": len(a.mentions),
         "mentions_json": json.dumps([list(m) for m in a.mentions]),
+        "cameo": a.cameo,
+        "affiliation": a.affiliation,
     } for a in rec.actors]
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy import (Boolean, Column, Float, ForeignKey, Index, Integer, LargeBinary,
                         MetaData, String, Table, Text)
 
-SCHEMA_VERSION = 3  # history: store/migrations.py
+SCHEMA_VERSION = 4  # history: store/migrations.py
 
 metadata = MetaData()
 
@@ -59,6 +59,8 @@ actors = Table(
     Column("role", Text),
     Column("n_mentions", Integer, nullable=False, default=0),
     Column("mentions_json", Text, nullable=False, default="[]"),
+    Column("cameo", String(32)),          # CAMEO-style actor code: country + sectors
+    Column("affiliation", Text),          # the body the actor speaks or works for
 )
 Index("ix_actors_name", actors.c.name)
 Index("ix_actors_country", actors.c.country)
