@@ -10,7 +10,8 @@ import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "src" / "eventwire"
 
-BASE = {"records", "settings", "registry", "limits", "layout", "nlp", "dedup", "__init__"}
+BASE = {"records", "settings", "registry", "limits", "layout", "nlp", "dedup", "wordlists",
+        "__init__"}
 STAGES = {"ingest", "clean", "actors", "dates", "quotes", "events"}
 ABOVE_STAGES = {"pipeline", "store", "training", "eval", "runners", "cli", "web"}
 

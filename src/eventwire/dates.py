@@ -35,6 +35,7 @@ import re
 from functools import lru_cache
 
 from .records import CleanArticle, DateRef, Granularity
+from .wordlists import verb_class
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +98,6 @@ _NOT_A_DATE = re.compile(
 _CLOCK = re.compile(r"^(?:about\s+|around\s+)?\d{1,2}(?::\d{2})?\s*(?:a\.?m\.?|p\.?m\.?)"
                     r"|^(?:noon|midnight)$|^\d{1,2}:\d{2}", re.I)
 _FUTURE_AUX = frozenset({"will", "shall", "'ll", "wo"})
-_REPORTING = frozenset({"say", "tell", "announce", "report", "add", "state", "confirm",
-                        "write", "claim", "warn"})
 
 
 # -- pure resolution (no spaCy) ---------------------------------------------------------------
@@ -324,7 +323,7 @@ def _is_future(doc, text: str, start: int, end: int) -> bool:
     prev = span.doc[span.start - 1] if span.start > 0 else None
     if prev is not None and prev.lower_ in ("on", "late", "early") and span.start > 1:
         prev = span.doc[span.start - 2]
-    if prev is not None and prev.lemma_ in _REPORTING:
+    if prev is not None and prev.lemma_ in verb_class("reporting"):
         return False
     before = text[max(0, start - 16):start].casefold()
     if before.endswith(("as early as ", "as soon as ", "as late as ")):

@@ -23,6 +23,7 @@ from functools import lru_cache
 from typing import Sequence
 
 from ..records import Actor, Quote
+from ..wordlists import verb_class
 from .codebook import knowledge_rows
 from .sides import find_sides, np_span
 
@@ -30,14 +31,6 @@ Span = tuple[int, int]
 
 # kinds of actor that can be an event's side
 SIDE_KINDS = frozenset({"person", "organization", "country", "group"})
-_LIGHT_VERBS = frozenset({"be", "have", "seem", "become", "appear", "remain", "get", "let",
-                          "do", "go", "come", "keep", "want", "need",
-                          "try", "begin", "start", "continue", "think", "believe", "know",
-                          "feel", "hope", "expect", "plan", "like", "see", "look"})
-_REPORTING = frozenset({"say", "tell", "add", "state", "claim", "insist", "argue", "write",
-                        "note", "suggest", "declare", "announce", "allege", "assert",
-                        "explain", "contend", "maintain", "charge", "warn", "acknowledge",
-                        "admit", "tweet", "post", "respond", "reply"})
 
 
 @dataclass(frozen=True)
@@ -99,7 +92,7 @@ def _actor_at(actors: Sequence[Actor], tok, quotes: Sequence[Quote] = ()
 
 def is_predicate(tok) -> bool:
     if tok.pos_ == "VERB":
-        return tok.lemma_.lower() not in _LIGHT_VERBS
+        return tok.lemma_.lower() not in verb_class("light")
     return tok.pos_ == "NOUN" and tok.lemma_.lower() in event_nouns()
 
 
@@ -145,7 +138,7 @@ def find_candidates(sent, actors: Sequence[Actor], quotes: Sequence[Quote] = ()
         if not is_predicate(tok):
             continue
         lemma = tok.lemma_.lower()
-        if tok.pos_ == "VERB" and lemma in _REPORTING:
+        if tok.pos_ == "VERB" and lemma in verb_class("reporting"):
             out += _reported_candidates(tok, actors, sent, quotes)
             continue
         sides = find_sides(tok)
@@ -200,7 +193,7 @@ def trigger_between(doc, source: Span | None, target: Span | None):
         trig = next((t for t in chains[0][1:] if t.pos_ in {"VERB", "NOUN"}), None)
     if trig is None:
         return None
-    if trig.lemma_.lower() in _REPORTING and len(heads) == 2:
+    if trig.lemma_.lower() in verb_class("reporting") and len(heads) == 2:
         comp = next((c for c in trig.children if c.dep_ == "ccomp"
                      and any(a in c.subtree for a in heads[1:])), None)
         if comp is not None:
