@@ -78,10 +78,6 @@ class MiniLMEventCoder:
     def model(self):
         return load_event_model(self.model_dir)
 
-    def warm_up(self) -> None:
-        self.model.predict(["[unused1] Turkey [unused2] [unused5] condemned [unused6] "
-                            "[unused3] Greece [unused4] ."])
-
     # -- articles ------------------------------------------------------------------------
     def code_article(self, doc, article: CleanArticle, actors: Sequence[Actor],
                      dates: Sequence[DateRef], quotes: Sequence[Quote]) -> list[Event]:

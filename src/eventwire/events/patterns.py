@@ -4,7 +4,7 @@ The lexicon (``knowledge/event_patterns.tsv``) was written from the CAMEO 1.1b3 
 definitions. A pattern is a trigger lemma, optionally followed within a short window
 (3 tokens) by other lemmas ("impose … sanctions", "call on"). spaCy's Matcher would do the
 same; the hand-written matcher is kept because it is a few lines, takes alternatives per
-slot straight from the TSV and reports which pattern fired (a feature for the classifier).
+slot straight from the TSV and reports which pattern fired (the CAMEO code of the act, ``cameo.py``).
 """
 from __future__ import annotations
 

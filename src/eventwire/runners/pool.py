@@ -97,7 +97,7 @@ def load_model(settings: Settings) -> None:
     """The default warm-up: load everything the pipeline loads, once in each worker.
 
     Running ``process`` over no articles loads the spaCy pipeline and warms the stages'
-    lazy resources (quote tagger, event classifier), so that happens while the pool
+    lazy resources (quote tagger, event model), so that happens while the pool
     starts rather than inside the first chunk.
     """
     from ..pipeline import process
