@@ -136,7 +136,6 @@ def test_the_checker_catches_a_violation(tmp_path, monkeypatch):
 def test_extract_and_code_run_with_torch_unimportable(tmp_path):
     """Inference needs no torch: with torch, transformers and sentence-transformers made
     unimportable, a whole article and a single sentence are still coded."""
-    import json
     import subprocess
     import sys
 

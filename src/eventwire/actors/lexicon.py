@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Iterator
@@ -31,7 +31,6 @@ SECTOR_CODES = frozenset(
     "CRM OPP ENV NGO IGO UNK".split())
 ACTOR_KINDS = frozenset({"person", "organization", "country", "group", "location"})
 NAME_TYPES = frozenset({"common", "alias", "historical"})
-DEMONYM_TYPES = frozenset({"adjective", "people", "person"})
 
 __all__ = ["Lexicon", "Place", "Title", "lexicon", "norm_name", "read_table", "Entry"]
 
@@ -192,7 +191,3 @@ def lexicon() -> Lexicon:
         words.setdefault(cls, set()).add(word.casefold())
     return Lexicon(knowledge_base(), seats, titles, pattern, org_words, heads,
                    {k: frozenset(v) for k, v in words.items()})
-
-
-def with_country(place: Place, country: str | None) -> Place:
-    return replace(place, country=country)

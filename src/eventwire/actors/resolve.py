@@ -54,7 +54,6 @@ class ArticleReader(MentionPass, CoreferencePass):
         return m.end()
 
     def run(self) -> list[Draft]:
-        doc = self.doc
         self.set_entities(self.entities())
         self.focus = self.focus_state()
         ents = [e for e in self.ents if e.label_ in ENT_LABELS

@@ -13,9 +13,12 @@ from .codebook import cameo_fits, default_cameo, plv_label
 from .patterns import PatternHit, match_tokens
 
 
-def trigger_hits(trigger, sent) -> list[PatternHit]:
-    """Pattern hits that start at the trigger token (indices relative to ``sent``)."""
-    return [h for h in match_tokens(sent) if h.start + sent.start == trigger.i]
+def trigger_hits(trigger, sent, hits: list[PatternHit] | None = None) -> list[PatternHit]:
+    """Pattern hits that start at the trigger token (indices relative to ``sent``);
+    ``hits``: the sentence's hits when the caller has them already."""
+    if hits is None:
+        hits = match_tokens(sent)
+    return [h for h in hits if h.start + sent.start == trigger.i]
 
 
 def cameo_for(label: str, hits: list[PatternHit]) -> tuple[str, str]:

@@ -44,7 +44,6 @@ class EventCandidate:
     source_actor: Actor | None
     target_actor: Actor | None
     reported: bool = False         # made from a reporting verb and its reported clause
-    speaker_verb: object | None = None  # the reporting verb of a reported candidate
 
     @property
     def trigger_span(self) -> Span:
@@ -115,8 +114,7 @@ def _reported_candidates(verb, actors: Sequence[Actor], sent, quotes: Sequence[Q
             continue
         tspan, tactor = _actor_at(actors, tok, quotes)
         if tactor is not None and tactor.id != sactor.id:
-            return [EventCandidate(sent, comp, sspan, tspan, sactor, tactor, reported=True,
-                                   speaker_verb=verb)]
+            return [EventCandidate(sent, comp, sspan, tspan, sactor, tactor, reported=True)]
     return []
 
 

@@ -20,7 +20,7 @@ from dataclasses import replace
 from functools import cached_property
 from typing import Sequence
 
-from ..records import (Actor, CleanArticle, Cue, DateRef, Event, EventDate, EventSide,
+from ..records import (Actor, CleanArticle, Cue, DateRef, Event, EventSide,
                        Modality, Quote)
 from .cameo import cameo_for, trigger_hits
 from .candidates import EventCandidate, doc_candidates, trigger_between
@@ -29,6 +29,7 @@ from .dates import event_date
 from .encoding import mark
 from .modality import modality_for
 from .model import NONE, load_event_model
+from .patterns import match_tokens
 
 log = logging.getLogger(__name__)
 
@@ -91,11 +92,15 @@ class MiniLMEventCoder:
             (c, *p.best_event()) for c, p in zip(cands, preds) if p.probs[NONE] < bound]
         parents = {c.trigger.i: label for c, label, _ in chosen}
         events, seen = [], set()
+        sentence_hits: dict[int, list] = {}   # the pattern lexicon, once per sentence
         for c, label, conf in chosen:
             source, target = _side(c.source, c.source_actor), _side(c.target, c.target_actor)
             if source is None and target is None:
                 continue
-            plover, cameo = cameo_for(label, trigger_hits(c.trigger, c.sent))
+            if c.sent.start not in sentence_hits:
+                sentence_hits[c.sent.start] = match_tokens(c.sent)
+            plover, cameo = cameo_for(label, trigger_hits(c.trigger, c.sent,
+                                                          sentence_hits[c.sent.start]))
             key = (c.sent.start, plover, source.actor if source else None,
                    target.actor if target else None)
             if key in seen:  # "the attack killed five": one ASSAULT, not two

@@ -94,11 +94,6 @@ def _objects(verb, deep: bool = True) -> list:
     return [t for t in out if t.ent_type_ not in _NOT_A_SIDE]
 
 
-def _object(verb):
-    objs = _objects(verb)
-    return objs[0] if objs else None
-
-
 def _agent(verb):
     for c in verb.children:
         if c.dep_ == "agent":

@@ -26,7 +26,6 @@ head need a dozen lines; the Trainer would add ``accelerate`` and a run director
 """
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import math
